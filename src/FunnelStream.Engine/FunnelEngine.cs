@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using FunnelStream.Engine.State;
+using FunnelStream.Engine.Windows;
+using FunnelStream.Events;
+
+namespace FunnelStream.Engine;
+
+/// <summary>
+/// The funnel engine: dedup, event-time watermark and lateness, tumbling windows per breakdown,
+/// cumulative counters and rolling stage counts. It knows nothing of Kafka or HTTP: a caller feeds
+/// it parsed events and, in a live setting, processing time.
+/// </summary>
+/// <remarks>
+/// Thread safety: one thread calls <see cref="Process"/>, <see cref="SetProcessingTime"/>,
+/// <see cref="RemoveSource"/> and <see cref="CloseAllWindows"/> (the engine thread). The read
+/// members documented as such (<see cref="Counters"/>, <see cref="LateCount"/>,
+/// <see cref="SumRolling"/>, ...) may be called from any thread at any time.
+/// Order of judgement per event: a repeated id is a <see cref="EventOutcome.Duplicate"/> (even if it
+/// would also be late); otherwise an event older than watermark − allowed lateness is
+/// <see cref="EventOutcome.Late"/>; otherwise it is counted. Windows close, oldest first, once the
+/// watermark minus the allowed lateness reaches their end, so a counted event never lands in a closed window.
+/// </remarks>
+public sealed class FunnelEngine
+{
+    private readonly EngineOptions _options;
+    private readonly IReadOnlyList<DimensionInterner> _interners;
+    private readonly IWindowSink? _sink;
+    private readonly long _latenessMs;
+    private readonly DedupSet _dedup;
+    private readonly BreakdownSlots _slots;
+    private readonly TumblingWindows[] _windows;
+    private readonly CumulativeCounters _cumulative;
+    private readonly RollingStageCounts _rolling;
+    private readonly WatermarkTracker _watermark;
+    private readonly long[] _late;
+    private readonly ClosedWindow _closedView;
+    private readonly Action<WindowAccumulator> _emit;
+    private long _nextCloseAt = long.MaxValue;
+    private long _lateBeforeMs = long.MinValue;
+    private long _duplicates;
+    private long _counted;
+    private long _closedWindows;
+
+    /// <summary>Creates an engine.</summary>
+    /// <param name="funnel">The funnel; its dimensions match <paramref name="interners"/>.</param>
+    /// <param name="options">Validated by this constructor.</param>
+    /// <param name="interners">One per funnel dimension, the ones the parser interns with; used to name slots.</param>
+    /// <param name="sink">Receives closed windows; <c>null</c> to keep only the live counters.</param>
+    public FunnelEngine(FunnelDefinition funnel, EngineOptions options, IReadOnlyList<DimensionInterner> interners, IWindowSink? sink = null)
+    {
+        ArgumentNullException.ThrowIfNull(funnel);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (interners.Count != funnel.Dimensions.Count)
+            throw new ArgumentException($"expected {funnel.Dimensions.Count} interners, one per dimension", nameof(interners));
+        Funnel = funnel;
+        _options = options;
+        _interners = interners;
+        _sink = sink;
+        _latenessMs = (long)options.AllowedLateness.TotalMilliseconds;
+        var layout = new SlotLayout(funnel.Stages.Count);
+        _dedup = new DedupSet(options.DedupHorizon, options.DedupMaxEntries);
+        _slots = new BreakdownSlots(funnel.Dimensions.Count);
+        _windows = options.WindowSizes.Order().Select(w => new TumblingWindows((long)w.TotalMilliseconds, layout)).ToArray();
+        _cumulative = new CumulativeCounters(layout);
+        _rolling = new RollingStageCounts(funnel.Stages.Count);
+        _watermark = new WatermarkTracker((long)options.IdleSourceTimeout.TotalMilliseconds);
+        _late = new long[funnel.Stages.Count];
+        _closedView = new ClosedWindow(this, layout);
+        _emit = Emit;
+    }
+
+    /// <summary>The funnel this engine counts.</summary>
+    public FunnelDefinition Funnel { get; }
+
+    /// <summary>The window sizes, ascending.</summary>
+    public IReadOnlyList<TimeSpan> WindowSizes => _options.WindowSizes.Order().ToArray();
+
+    /// <summary>The event-time watermark, epoch ms; <see cref="long.MinValue"/> before any event. Engine thread.</summary>
+    public long Watermark => _watermark.Current;
+
+    /// <summary>Processes one parsed event from <paramref name="source"/> (a partition index; 0 for a single stream).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public EventOutcome Process(in FunnelEvent evt, int source = 0)
+    {
+        if (!_dedup.TryAdd(evt.IdHash, evt.TimestampMs))
+        {
+            _duplicates++;
+            return EventOutcome.Duplicate;
+        }
+        long ts = evt.TimestampMs;
+        if (ts < _lateBeforeMs)
+        {
+            _late[evt.Stage]++;
+            return EventOutcome.Late;
+        }
+        int slot = _slots.SlotOf(evt.Dimensions);
+        TumblingWindows[] windows = _windows;
+        for (int i = 0; i < windows.Length; i++)
+        {
+            WindowAccumulator w = windows[i].For(ts);
+            w.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
+            if (w.EndMs < _nextCloseAt)
+                _nextCloseAt = w.EndMs;
+        }
+        _cumulative.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
+        _rolling.Add(ts, evt.Stage);
+        _counted++;
+        if (_watermark.Observe(source, ts))
+            OnWatermarkAdvanced();
+        return EventOutcome.Counted;
+    }
+
+    /// <summary>Tells the engine the processing time (epoch ms), so idle sources stop holding the watermark back.</summary>
+    public void SetProcessingTime(long nowMs)
+    {
+        if (_watermark.SetProcessingTime(nowMs))
+            OnWatermarkAdvanced();
+    }
+
+    /// <summary>Registers a source (an assigned partition) so it holds the watermark back from now on, even before its first event.</summary>
+    public void AddSource(int source) => _watermark.Add(source);
+
+    /// <summary>Forgets a source whose partition was revoked, so it no longer holds the watermark back.</summary>
+    public void RemoveSource(int source)
+    {
+        if (_watermark.Remove(source))
+            OnWatermarkAdvanced();
+    }
+
+    /// <summary>Closes every open window now, oldest first (end of a replay).</summary>
+    public void CloseAllWindows()
+    {
+        foreach (TumblingWindows w in _windows)
+            w.CloseUpTo(long.MaxValue, _emit);
+        _nextCloseAt = long.MaxValue;
+    }
+
+    // ---- Readable from any thread ----
+
+    /// <summary>Events counted since start. Any thread.</summary>
+    public long CountedTotal => Volatile.Read(ref _counted);
+
+    /// <summary>Duplicates dropped since start. Any thread.</summary>
+    public long DuplicateCount => Volatile.Read(ref _duplicates);
+
+    /// <summary>Windows closed (and handed to the sink) since start. Any thread.</summary>
+    public long ClosedWindowCount => Volatile.Read(ref _closedWindows);
+
+    /// <summary>Ids forgotten before the dedup horizon because the dedup set was full. Engine thread.</summary>
+    public long DedupEvictions => _dedup.Evictions;
+
+    /// <summary>Ids currently remembered for dedup. Engine thread.</summary>
+    public int DedupSize => _dedup.Count;
+
+    /// <summary>Late events of <paramref name="stage"/> since start. Any thread.</summary>
+    public long LateCount(int stage) => Volatile.Read(ref _late[stage]);
+
+    /// <summary>The number of breakdown slots. Any thread.</summary>
+    public int SlotCount => _slots.Count;
+
+    /// <summary>The value of dimension <paramref name="dimension"/> in <paramref name="slot"/>. Any thread.</summary>
+    public string DimensionValue(int slot, int dimension) => _interners[dimension].NameOf(_slots.DimensionOf(slot, dimension));
+
+    /// <summary>The id of dimension <paramref name="dimension"/> in <paramref name="slot"/>. Any thread.</summary>
+    public int DimensionId(int slot, int dimension) => _slots.DimensionOf(slot, dimension);
+
+    /// <summary>A view of the cumulative counters. Any thread.</summary>
+    public CounterView Counters
+    {
+        get
+        {
+            int slots = _slots.Count;
+            return new CounterView(_cumulative.Snapshot, _cumulative.Layout, slots);
+        }
+    }
+
+    /// <summary>
+    /// Sums each stage's count over the rolling <paramref name="window"/> (whole minutes, at most
+    /// 24 h) ending at the minute of <paramref name="endMs"/> (usually the watermark). Any thread.
+    /// </summary>
+    public void SumRolling(long endMs, TimeSpan window, Span<long> perStage) =>
+        _rolling.Sum(endMs, (int)window.TotalMinutes, perStage);
+
+    private void OnWatermarkAdvanced()
+    {
+        long wm = _watermark.Current;
+        _dedup.Expire(wm);
+        long closeBefore = wm - _latenessMs;
+        _lateBeforeMs = closeBefore;
+        if (closeBefore < _nextCloseAt)
+            return;
+        long next = long.MaxValue;
+        foreach (TumblingWindows w in _windows)
+        {
+            w.CloseUpTo(closeBefore, _emit);
+            next = Math.Min(next, w.EarliestEnd);
+        }
+        _nextCloseAt = next;
+    }
+
+    private void Emit(WindowAccumulator window)
+    {
+        _closedWindows++;
+        if (_sink is null)
+            return;
+        _closedView.Attach(window);
+        try
+        {
+            _sink.OnWindowClosed(_closedView);
+        }
+        finally
+        {
+            _closedView.Attach(null);
+        }
+    }
+}

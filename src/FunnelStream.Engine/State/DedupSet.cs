@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+
+namespace FunnelStream.Engine.State;
+
+/// <summary>
+/// The ids seen within the dedup horizon, as 64-bit hashes tagged with the minute (event time) they
+/// were seen in. An id is remembered for at least the horizon behind the watermark; expired ids are
+/// dropped lazily, whenever the table would otherwise grow, so maintenance is amortised O(1) per id.
+/// When the set holds its maximum, the oldest minutes are forgotten early and counted in
+/// <see cref="Evictions"/>. Single-threaded.
+/// </summary>
+/// <remarks>Open addressing with linear probing; removal rebuilds the table, so lookups never step over tombstones.</remarks>
+internal sealed class DedupSet
+{
+    private const long BucketMs = 60_000;
+    private readonly int _maxEntries;
+    private readonly long _horizonBuckets;
+    private ulong[] _keys;
+    private int[] _buckets;
+    private int _mask;
+    private long _oldestBucket = long.MaxValue;
+    private long _keepFrom = long.MinValue;
+
+    public DedupSet(TimeSpan horizon, int maxEntries)
+    {
+        _maxEntries = maxEntries;
+        _horizonBuckets = (long)Math.Ceiling(horizon.TotalMilliseconds / BucketMs);
+        _keys = new ulong[1024];
+        _buckets = new int[1024];
+        _mask = 1023;
+    }
+
+    public int Count { get; private set; }
+
+    /// <summary>Ids forgotten before their horizon because the set was full.</summary>
+    public long Evictions { get; private set; }
+
+    /// <summary>Remembers <paramref name="idHash"/>; returns <c>false</c> when it was already remembered.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryAdd(ulong idHash, long timestampMs)
+    {
+        ulong[] keys = _keys;
+        int i = (int)idHash & _mask;
+        while (true)
+        {
+            ulong k = keys[i];
+            if (k == idHash)
+                return false;
+            if (k == 0)
+                break;
+            i = (i + 1) & _mask;
+        }
+        long bucket = Math.Max(0, timestampMs) / BucketMs;
+        keys[i] = idHash;
+        _buckets[i] = (int)bucket;
+        if (bucket < _oldestBucket)
+            _oldestBucket = bucket;
+        Count++;
+        if (Count * 2 > keys.Length || Count >= _maxEntries)
+            Maintain();
+        return true;
+    }
+
+    /// <summary>Lets ids whose minute is more than the horizon behind <paramref name="watermarkMs"/> be forgotten.</summary>
+    public void Expire(long watermarkMs) => _keepFrom = Math.Max(0, watermarkMs) / BucketMs - _horizonBuckets;
+
+    private void Maintain()
+    {
+        if (_oldestBucket < _keepFrom)
+            Rehash(_keys.Length, _keepFrom, countAsEvictions: false);
+        if (Count >= _maxEntries)
+        {
+            // Full: forget the oldest minutes until at most three quarters of the cap remain.
+            int target = _maxEntries / 4 * 3;
+            while (Count > target && _oldestBucket != long.MaxValue)
+                Rehash(_keys.Length, _oldestBucket + 1, countAsEvictions: true);
+        }
+        if (Count * 2 > _keys.Length)
+            Rehash(_keys.Length * 2, long.MinValue, countAsEvictions: false);
+    }
+
+    private void Rehash(int capacity, long keepFrom, bool countAsEvictions)
+    {
+        var keys = new ulong[capacity];
+        var buckets = new int[capacity];
+        int mask = capacity - 1;
+        int count = 0;
+        long oldest = long.MaxValue;
+        for (int j = 0; j < _keys.Length; j++)
+        {
+            ulong k = _keys[j];
+            if (k == 0)
+                continue;
+            int b = _buckets[j];
+            if (b < keepFrom)
+                continue;
+            int i = (int)k & mask;
+            while (keys[i] != 0)
+                i = (i + 1) & mask;
+            keys[i] = k;
+            buckets[i] = b;
+            count++;
+            if (b < oldest)
+                oldest = b;
+        }
+        if (countAsEvictions)
+            Evictions += Count - count;
+        _keys = keys;
+        _buckets = buckets;
+        _mask = mask;
+        Count = count;
+        _oldestBucket = oldest;
+    }
+}

@@ -1,0 +1,93 @@
+namespace FunnelStream.Engine.Windows;
+
+/// <summary>
+/// Event-time progress. Each source (a Kafka partition; replay has one) has its own high-water
+/// mark, the newest event time it delivered. The watermark is the lowest high-water mark among the
+/// active sources, so one partition that is behind (a backlog being caught up) does not make the
+/// events of another look late. A source that delivers nothing for the idle timeout (processing
+/// time) stops holding the watermark back until it delivers again. The watermark never moves back.
+/// Single-threaded.
+/// </summary>
+internal sealed class WatermarkTracker(long idleTimeoutMs)
+{
+    private long[] _highMarks = new long[8];
+    private long[] _lastActiveMs = new long[8];
+    private bool[] _present = new bool[8];
+    private long _nowMs;
+
+    /// <summary>The watermark, epoch ms; <see cref="long.MinValue"/> before any event.</summary>
+    public long Current { get; private set; } = long.MinValue;
+
+    /// <summary>Records an event time from <paramref name="source"/>; returns whether the watermark moved.</summary>
+    public bool Observe(int source, long timestampMs)
+    {
+        if ((uint)source >= (uint)_present.Length)
+            GrowTo(source + 1);
+        _lastActiveMs[source] = _nowMs;
+        if (_present[source] && timestampMs <= _highMarks[source])
+            return false;
+        _present[source] = true;
+        _highMarks[source] = timestampMs;
+        return Recompute();
+    }
+
+    /// <summary>Sets processing time (epoch ms); sources idle for the timeout stop holding the watermark back.</summary>
+    public bool SetProcessingTime(long nowMs)
+    {
+        _nowMs = nowMs;
+        return Recompute();
+    }
+
+    /// <summary>
+    /// Registers a source before its first event (a partition was assigned): from now on it holds
+    /// the watermark back until it delivers or goes idle.
+    /// </summary>
+    public void Add(int source)
+    {
+        if ((uint)source >= (uint)_present.Length)
+            GrowTo(source + 1);
+        if (_present[source])
+            return;
+        _present[source] = true;
+        _highMarks[source] = long.MinValue;
+        _lastActiveMs[source] = _nowMs;
+    }
+
+    /// <summary>Forgets a source (its partition was revoked).</summary>
+    public bool Remove(int source)
+    {
+        if ((uint)source < (uint)_present.Length)
+            _present[source] = false;
+        return Recompute();
+    }
+
+    private bool Recompute()
+    {
+        long min = long.MaxValue;
+        long max = long.MinValue;
+        for (int s = 0; s < _present.Length; s++)
+        {
+            if (!_present[s])
+                continue;
+            max = Math.Max(max, _highMarks[s]);
+            if (_nowMs - _lastActiveMs[s] < idleTimeoutMs)
+                min = Math.Min(min, _highMarks[s]);
+        }
+        // Every source idle: the newest event time seen is the best evidence of progress.
+        long candidate = min != long.MaxValue ? min : max;
+        if (candidate > Current)
+        {
+            Current = candidate;
+            return true;
+        }
+        return false;
+    }
+
+    private void GrowTo(int size)
+    {
+        int n = Math.Max(size, _present.Length * 2);
+        Array.Resize(ref _highMarks, n);
+        Array.Resize(ref _lastActiveMs, n);
+        Array.Resize(ref _present, n);
+    }
+}
