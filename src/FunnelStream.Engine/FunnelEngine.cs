@@ -40,6 +40,8 @@ public sealed class FunnelEngine
     private long _duplicates;
     private long _counted;
     private long _closedWindows;
+    private long _newestMs = long.MinValue;
+    private long _watermarkSnapshot = long.MinValue;
 
     /// <summary>Creates an engine.</summary>
     /// <param name="funnel">The funnel; its dimensions match <paramref name="interners"/>.</param>
@@ -106,6 +108,8 @@ public sealed class FunnelEngine
         _cumulative.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _rolling.Add(ts, evt.Stage);
         _counted++;
+        if (ts > _newestMs)
+            Volatile.Write(ref _newestMs, ts);
         if (_watermark.Observe(source, ts))
             OnWatermarkAdvanced();
         return EventOutcome.Counted;
@@ -137,6 +141,12 @@ public sealed class FunnelEngine
     }
 
     // ---- Readable from any thread ----
+
+    /// <summary>The newest event time counted, epoch ms (<see cref="long.MinValue"/> before any): where the live rolling windows end. Any thread.</summary>
+    public long NewestEventTimeMs => Volatile.Read(ref _newestMs);
+
+    /// <summary>The watermark, readable from any thread (may lag the engine thread's value slightly).</summary>
+    public long WatermarkSnapshot => Volatile.Read(ref _watermarkSnapshot);
 
     /// <summary>Events counted since start. Any thread.</summary>
     public long CountedTotal => Volatile.Read(ref _counted);
@@ -185,6 +195,7 @@ public sealed class FunnelEngine
     private void OnWatermarkAdvanced()
     {
         long wm = _watermark.Current;
+        Volatile.Write(ref _watermarkSnapshot, wm);
         _dedup.Expire(wm);
         long closeBefore = wm - _latenessMs;
         _lateBeforeMs = closeBefore;

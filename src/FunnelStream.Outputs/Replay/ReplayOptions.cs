@@ -1,0 +1,36 @@
+using FunnelStream.Engine;
+using FunnelStream.Events;
+
+namespace FunnelStream.Outputs.Replay;
+
+/// <summary>What a replay computes and how it writes it.</summary>
+/// <remarks>Defaults: 1 h windows, totals only (no breakdown), CSV, the default funnel, parser and engine defaults.</remarks>
+public sealed class ReplayOptions
+{
+    /// <summary>The tumbling window size.</summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Breakdown dimensions, in column order; empty for totals only.</summary>
+    public IReadOnlyList<string> By { get; init; } = [];
+
+    /// <summary>Output format.</summary>
+    public ReplayFormat Format { get; init; } = ReplayFormat.Csv;
+
+    /// <summary>The funnel's stages (its dimensions are replaced by <see cref="By"/>).</summary>
+    public FunnelDefinition Funnel { get; init; } = FunnelDefinition.Default;
+
+    /// <summary>Parsing and rejection rules.</summary>
+    public EventParserOptions Parser { get; init; } = new();
+
+    /// <summary>Allowed lateness, as for the live worker.</summary>
+    public TimeSpan AllowedLateness { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Dedup horizon, as for the live worker.</summary>
+    public TimeSpan DedupHorizon { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>The most distinct values kept per dimension before folding into <c>other</c>.</summary>
+    public int MaxValuesPerDimension { get; init; } = 10_000;
+
+    /// <summary>The current time, for the future-skew check; <c>null</c> for the system clock.</summary>
+    public DateTimeOffset? Now { get; init; }
+}
