@@ -1,0 +1,385 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using FunnelStream.Engine;
+using FunnelStream.Events;
+using FunnelStream.Kafka.Output;
+using Microsoft.Extensions.Logging;
+
+namespace FunnelStream.Kafka.Ingest;
+
+/// <summary>
+/// Kafka in, engine updated, offsets stored only once the engine has applied what they cover.
+/// </summary>
+/// <remarks>
+/// Two threads. The consumer thread (a dedicated thread, never the thread pool) calls
+/// <c>Consume</c>, parses each value, dead-letters rejected records, and hands batches through a
+/// bounded channel (<see cref="IngestOptions.ChannelCapacity"/>; when full the consumer waits, so
+/// memory stays bounded and librdkafka stops fetching). The engine thread is the engine's only
+/// writer: it applies each batch, dead-letters late events, and returns the batch, whose offsets the
+/// consumer thread then stores (only the consumer thread touches the consumer). Stored offsets are
+/// committed by the client's auto-commit, and synchronously on revocation and shutdown, after
+/// dead-letter records are flushed, so a committed offset never covers a record whose effect or
+/// dead letter exists only in memory of this process — except the engine's counters themselves,
+/// which a later issue checkpoints.
+/// On revocation the consumer thread waits (a barrier) until the engine has applied everything
+/// consumed so far, then commits; on loss it drops the partitions without committing.
+/// </remarks>
+public sealed class KafkaIngestPipeline
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+
+    private readonly IngestOptions _options;
+    private readonly FunnelEngine _engine;
+    private readonly EventParser _parser;
+    private readonly IngestStats _stats;
+    private readonly KafkaProducerHandle _producer;
+    private readonly DeadLetterPublisher? _deadLetters;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<IngestBatch> _toEngine;
+    private readonly ConcurrentQueue<IngestBatch> _applied = new();
+    private readonly Stack<IngestBatch> _free = new();
+    private readonly Dictionary<TopicPartition, int> _sources = [];
+    private readonly Stack<int> _freeSources = new();
+    private IngestBatch _batch = null!;
+    private volatile bool _ready;
+    private Error? _fatal;
+    private int _nextSource;
+
+    public KafkaIngestPipeline(IngestOptions options, FunnelEngine engine, EventParser parser, IngestStats stats,
+        KafkaProducerHandle producer, ILogger logger, TimeProvider time)
+    {
+        _options = options;
+        _engine = engine;
+        _parser = parser;
+        _stats = stats;
+        _producer = producer;
+        _logger = logger;
+        _time = time;
+        _deadLetters = options.DeadLetterTopic is { Length: > 0 } dlq ? new DeadLetterPublisher(producer, dlq, stats) : null;
+        _toEngine = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(options.ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>True once partitions are assigned and the consumer is reading. Any thread.</summary>
+    public bool IsReady => _ready;
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> fires, then shuts down cleanly: applies what was consumed,
+    /// flushes dead letters, commits, and closes the consumer. Throws <see cref="KafkaException"/> on a
+    /// fatal client error.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        Task engineLoop = Task.Run(EngineLoopAsync, CancellationToken.None);
+        var consumerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ConsumeLoop(stop);
+                consumerDone.SetResult();
+            }
+            catch (Exception e)
+            {
+                consumerDone.SetException(e);
+            }
+            finally
+            {
+                _toEngine.Writer.TryComplete();
+            }
+        })
+        { IsBackground = true, Name = "funnelstream-consumer" };
+        thread.Start();
+        try
+        {
+            await consumerDone.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            await engineLoop.ConfigureAwait(false);
+        }
+    }
+
+    private void ConsumeLoop(CancellationToken stop)
+    {
+        var config = new ConsumerConfig(_options.Client.ToDictionary(kv => kv.Key, kv => kv.Value))
+        {
+            BootstrapServers = _options.BootstrapServers,
+            GroupId = _options.GroupId,
+            ClientId = "funnelstream-consumer",
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Headers are forwarded with dead letters; the timestamp is not used.
+            ConsumeResultFields = "topic,headers",
+        };
+        using IConsumer<byte[], byte[]> consumer = new ConsumerBuilder<byte[], byte[]>(config)
+            .SetPartitionsAssignedHandler((c, parts) => OnAssigned(parts))
+            .SetPartitionsRevokedHandler((c, parts) => OnRevoked(c, parts))
+            .SetPartitionsLostHandler((c, parts) => OnLost(parts))
+            .SetErrorHandler((_, e) => OnError(e))
+            .SetLogHandler((_, m) => KafkaLog.Write(_logger, m))
+            .Build();
+        consumer.Subscribe(_options.Topics);
+        _logger.LogInformation("Consuming {Topics} from {Servers} as group {Group}",
+            string.Join(", ", _options.Topics), _options.BootstrapServers, _options.GroupId);
+
+        _batch = Rent();
+        long nextTick = 0;
+        int consumed = 0;
+        _parser.SetClock(Now(), Now());
+        try
+        {
+            while (!stop.IsCancellationRequested && _fatal is null)
+            {
+                StoreApplied(consumer);
+                ConsumeResult<byte[], byte[]>? record;
+                try
+                {
+                    record = consumer.Consume(_batch.Count == 0 ? 100 : 0);
+                }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    _logger.LogWarning("Consume error {Code}: {Reason}", e.Error.Code, e.Error.Reason);
+                    _stats.AddBrokerError();
+                    continue;
+                }
+                catch (ConsumeException e)
+                {
+                    _fatal = e.Error;
+                    break;
+                }
+
+                long now = Now();
+                if (record is not null && !record.IsPartitionEOF)
+                {
+                    consumed++;
+                    Accept(record, _batch);
+                }
+                bool tick = now >= nextTick;
+                if (_batch.IsFull || (record is null && !_batch.IsEmpty) || tick)
+                {
+                    _stats.AddConsumed(consumed);
+                    consumed = 0;
+                    SendCurrent();
+                }
+                if (tick)
+                {
+                    nextTick = now + (long)TickInterval.TotalMilliseconds;
+                    _parser.SetClock(now, now);
+                    MeasureLag(consumer);
+                }
+            }
+            _stats.AddConsumed(consumed);
+            if (_fatal is null)
+                ShutDown(consumer);
+        }
+        finally
+        {
+            _ready = false;
+        }
+        if (_fatal is { } fatal)
+            throw new KafkaException(fatal);
+    }
+
+    private void Accept(ConsumeResult<byte[], byte[]> record, IngestBatch batch)
+    {
+        RejectReason reason = _parser.Parse(record.Message.Value ?? [], out FunnelEvent evt);
+        if (reason == RejectReason.None)
+        {
+            batch.Add(evt, _sources.GetValueOrDefault(record.TopicPartition), record);
+            return;
+        }
+        _stats.AddRejected(reason);
+        _deadLetters?.Publish(record, reason);
+        batch.Covers(record.TopicPartitionOffset);
+    }
+
+    private void ShutDown(IConsumer<byte[], byte[]> consumer)
+    {
+        _logger.LogInformation("Stopping: applying consumed records, flushing dead letters, committing offsets");
+        DrainThroughEngine(consumer);
+        int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
+        if (inFlight > 0)
+            _logger.LogError("{Count} dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
+        else
+            CommitStored(consumer);
+        consumer.Close();
+    }
+
+    /// <summary>Sends the current batch with a barrier, waits until the engine applied everything consumed so far, and stores the offsets.</summary>
+    private void DrainThroughEngine(IConsumer<byte[], byte[]> consumer)
+    {
+        using var barrier = new ManualResetEventSlim();
+        _batch.Barrier = barrier;
+        SendCurrent();
+        barrier.Wait();
+        StoreApplied(consumer);
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        foreach (TopicPartition tp in partitions)
+        {
+            if (_sources.ContainsKey(tp))
+                continue;
+            int id = _freeSources.Count > 0 ? _freeSources.Pop() : _nextSource++;
+            _sources[tp] = id;
+            _batch.AddedSources.Add(id);
+        }
+        SendCurrent();
+        _ready = _sources.Count > 0;
+        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
+    }
+
+    private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    {
+        _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        DrainThroughEngine(consumer);
+        if (_producer.Flush(TimeSpan.FromSeconds(10)) == 0)
+            CommitStored(consumer);
+        ForgetSources(partitions.Select(p => p.TopicPartition));
+    }
+
+    private void OnLost(List<TopicPartitionOffset> partitions)
+    {
+        _logger.LogWarning("Lost {Partitions} without a clean hand-over; nothing is committed for them", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        ForgetSources(partitions.Select(p => p.TopicPartition));
+    }
+
+    private void ForgetSources(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (TopicPartition tp in partitions)
+        {
+            if (_sources.Remove(tp, out int id))
+            {
+                _batch.RemovedSources.Add(id);
+                _freeSources.Push(id);
+            }
+        }
+        SendCurrent();
+        _ready = _sources.Count > 0;
+    }
+
+    private void OnError(Error e)
+    {
+        if (e.IsFatal)
+        {
+            _logger.LogCritical("Fatal Kafka error {Code}: {Reason}", e.Code, e.Reason);
+            _fatal = e;
+            return;
+        }
+        _stats.AddBrokerError();
+        _logger.LogWarning("Kafka error {Code}: {Reason}", e.Code, e.Reason);
+    }
+
+    private void CommitStored(IConsumer<byte[], byte[]> consumer)
+    {
+        try
+        {
+            consumer.Commit();
+        }
+        catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            // Nothing stored since the last commit.
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning("Commit failed ({Code}: {Reason}); the stored offsets are committed by the next auto-commit", e.Error.Code, e.Error.Reason);
+        }
+    }
+
+    private void StoreApplied(IConsumer<byte[], byte[]> consumer)
+    {
+        while (_applied.TryDequeue(out IngestBatch? done))
+        {
+            foreach ((TopicPartition tp, long next) in done.NextOffsets)
+            {
+                if (!_sources.ContainsKey(tp))
+                    continue; // revoked or lost meanwhile: not ours to commit
+                try
+                {
+                    consumer.StoreOffset(new TopicPartitionOffset(tp, next));
+                }
+                catch (KafkaException e)
+                {
+                    _logger.LogDebug("Offset {Offset} of {Partition} not stored: {Reason}", next, tp, e.Error.Reason);
+                }
+            }
+            done.Reset();
+            _free.Push(done);
+        }
+    }
+
+    private void MeasureLag(IConsumer<byte[], byte[]> consumer)
+    {
+        var lag = new List<PartitionLag>(_sources.Count);
+        foreach (TopicPartition tp in _sources.Keys)
+        {
+            WatermarkOffsets w = consumer.GetWatermarkOffsets(tp);
+            if (w.High == Offset.Unset)
+                continue;
+            Offset position = consumer.Position(tp);
+            long records = position == Offset.Unset ? w.High.Value - w.Low.Value : w.High.Value - position.Value;
+            lag.Add(new PartitionLag(tp.Topic, tp.Partition.Value, Math.Max(0, records)));
+        }
+        _stats.SetLag([.. lag], _sources.Count);
+    }
+
+    private IngestBatch Rent() => _free.Count > 0 ? _free.Pop() : new IngestBatch(_options.BatchSize);
+
+    /// <summary>Hands the current batch to the engine thread and starts a new one.</summary>
+    private void SendCurrent()
+    {
+        IngestBatch batch = _batch;
+        _batch = Rent();
+        ChannelWriter<IngestBatch> writer = _toEngine.Writer;
+        while (!writer.TryWrite(batch))
+        {
+            // Full: wait for the engine (backpressure). Synchronous wait is right on this dedicated thread.
+            if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
+                return;
+        }
+    }
+
+    private async Task EngineLoopAsync()
+    {
+        ChannelReader<IngestBatch> reader = _toEngine.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out IngestBatch? batch))
+                Apply(batch);
+        }
+    }
+
+    private void Apply(IngestBatch batch)
+    {
+        FunnelEngine engine = _engine;
+        engine.SetProcessingTime(Now());
+        foreach (int source in batch.AddedSources)
+            engine.AddSource(source);
+        FunnelEvent[] events = batch.Events;
+        int[] sources = batch.Sources;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (engine.Process(events[i], sources[i]) == EventOutcome.Late)
+            {
+                _stats.AddRejected(RejectReason.Late);
+                _deadLetters?.Publish(batch.Records[i]!, RejectReason.Late);
+            }
+        }
+        foreach (int source in batch.RemovedSources)
+            engine.RemoveSource(source);
+        ManualResetEventSlim? barrier = batch.Barrier;
+        _applied.Enqueue(batch);
+        barrier?.Set();
+    }
+
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+}
