@@ -1,0 +1,149 @@
+using FunnelStream.Engine;
+using FunnelStream.Events;
+using FunnelStream.Kafka.Ingest;
+using Microsoft.Extensions.Configuration;
+
+namespace FunnelStream.Configuration;
+
+/// <summary>
+/// Configuration turned into the plain settings objects of the engine, parser and ingest, after
+/// validation. Building it is the start-up check: any problem throws a
+/// <see cref="ConfigurationException"/> that names every offending key and the allowed values.
+/// </summary>
+public sealed class ResolvedSettings
+{
+    private ResolvedSettings(FunnelStreamOptions raw, FunnelDefinition funnel, EngineOptions engine, EventParserOptions parser)
+    {
+        Raw = raw;
+        Funnel = funnel;
+        Engine = engine;
+        Parser = parser;
+    }
+
+    public FunnelStreamOptions Raw { get; }
+
+    public FunnelDefinition Funnel { get; }
+
+    public EngineOptions Engine { get; }
+
+    public EventParserOptions Parser { get; }
+
+    /// <summary>The ingest settings for <paramref name="bootstrapServers"/> (which overrides the configured value when given).</summary>
+    public IngestOptions Ingest(string bootstrapServers) => new()
+    {
+        BootstrapServers = bootstrapServers,
+        GroupId = Raw.Kafka.GroupId,
+        Topics = Raw.Kafka.ResolvedTopics,
+        DeadLetterTopic = string.IsNullOrEmpty(Raw.Kafka.DeadLetterTopic) ? null : Raw.Kafka.DeadLetterTopic,
+        Client = Raw.Kafka.Client,
+        BatchSize = Raw.Pipeline.BatchSize,
+        ChannelCapacity = Raw.Pipeline.ChannelCapacity,
+    };
+
+    /// <summary>Binds the <c>FunnelStream</c> section of <paramref name="configuration"/> and validates it.</summary>
+    public static ResolvedSettings From(IConfiguration configuration)
+    {
+        var raw = new FunnelStreamOptions();
+        try
+        {
+            configuration.GetSection(FunnelStreamOptions.Section).Bind(raw, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key ("... at 'FunnelStream:Windows:AllowedLateness' ..."); unknown keys are listed by name.
+            throw new ConfigurationException([e.InnerException is null ? e.Message : $"{e.Message} ({e.InnerException.Message})"]);
+        }
+        return From(raw);
+    }
+
+    /// <summary>Validates already-bound options.</summary>
+    public static ResolvedSettings From(FunnelStreamOptions raw)
+    {
+        var errors = new List<string>();
+        const string S = FunnelStreamOptions.Section;
+
+        void Check(bool ok, string key, string message)
+        {
+            if (!ok)
+                errors.Add($"{S}:{key}: {message}");
+        }
+
+        Check(!string.IsNullOrWhiteSpace(raw.Kafka.GroupId), "Kafka:GroupId", "must not be empty");
+        Check(raw.Kafka.ResolvedTopics.All(t => !string.IsNullOrWhiteSpace(t)), "Kafka:Topics", "topic names must not be empty");
+        Check(Uri.TryCreate(raw.Web.Listen, UriKind.Absolute, out Uri? listen) && listen.Scheme is "http" or "https",
+            "Web:Listen", $"must be an http(s) URL such as http://127.0.0.1:9464 (got '{raw.Web.Listen}')");
+        Check(raw.Funnel.MaxValuesPerDimension is >= 1 and <= 65_000, "Funnel:MaxValuesPerDimension", $"must be between 1 and 65000 (got {raw.Funnel.MaxValuesPerDimension})");
+        Check(raw.Dedup.MaxEntries >= 1024, "Dedup:MaxEntries", $"must be at least 1024 (got {raw.Dedup.MaxEntries})");
+        Check(raw.Dedup.Horizon >= TimeSpan.Zero, "Dedup:Horizon", $"must not be negative (got {raw.Dedup.Horizon})");
+        Check(raw.Windows.AllowedLateness >= TimeSpan.Zero, "Windows:AllowedLateness", $"must not be negative (got {raw.Windows.AllowedLateness})");
+        Check(raw.Windows.IdleSourceTimeout > TimeSpan.Zero, "Windows:IdleSourceTimeout", $"must be positive (got {raw.Windows.IdleSourceTimeout})");
+        Check(raw.Events.MaxRecordBytes is >= 256 and <= 64 * 1024 * 1024, "Events:MaxRecordBytes", $"must be between 256 and 67108864 (got {raw.Events.MaxRecordBytes})");
+        Check(raw.Events.MaxFutureSkew >= TimeSpan.Zero, "Events:MaxFutureSkew", $"must not be negative (got {raw.Events.MaxFutureSkew})");
+        Check(raw.Events.MaxAge > TimeSpan.Zero, "Events:MaxAge", $"must be positive (got {raw.Events.MaxAge})");
+        Check(raw.Events.MaxMoney is > 0 and <= 1_000_000_000_000m, "Events:MaxMoney", $"must be in (0, 1000000000000] (got {raw.Events.MaxMoney})");
+        Check(raw.Events.Currency is { Length: 3 } c && c.All(char.IsAsciiLetterUpper), "Events:Currency", $"must be an ISO 4217 code such as USD (got '{raw.Events.Currency}')");
+        Check(raw.Pipeline.BatchSize is >= 1 and <= 65_536, "Pipeline:BatchSize", $"must be between 1 and 65536 (got {raw.Pipeline.BatchSize})");
+        Check(raw.Pipeline.ChannelCapacity is >= 1 and <= 4096, "Pipeline:ChannelCapacity", $"must be between 1 and 4096 (got {raw.Pipeline.ChannelCapacity})");
+
+        FunnelDefinition? funnel = null;
+        try
+        {
+            funnel = new FunnelDefinition(
+                raw.Funnel.Stages ?? FunnelDefinition.Default.Stages.Take(FunnelDefinition.Default.OrderedCount),
+                raw.Funnel.OtherStages ?? ["lost", "renewal", "expansion", "churn"],
+                raw.Funnel.Dimensions ?? ["campaign", "channel"]);
+        }
+        catch (ArgumentException e)
+        {
+            string key = e.ParamName switch
+            {
+                "dimensions" => "Funnel:Dimensions",
+                _ => raw.Funnel.OtherStages is not null && e.Message.Contains("appears twice") ? "Funnel:Stages / Funnel:OtherStages" : "Funnel:Stages",
+            };
+            errors.Add($"{S}:{key}: {StripParam(e)}");
+        }
+
+        var engine = new EngineOptions
+        {
+            WindowSizes = raw.Windows.Sizes is { Length: > 0 } sizes ? sizes : [TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)],
+            AllowedLateness = raw.Windows.AllowedLateness,
+            DedupHorizon = raw.Dedup.Horizon,
+            DedupMaxEntries = raw.Dedup.MaxEntries,
+            RollingWindows = raw.Windows.Rolling is { Length: > 0 } rolling ? rolling : [TimeSpan.FromMinutes(5), TimeSpan.FromHours(1), TimeSpan.FromHours(24)],
+            IdleSourceTimeout = raw.Windows.IdleSourceTimeout,
+        };
+        if (errors.Count == 0)
+        {
+            try
+            {
+                engine.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                string key = e.ParamName switch
+                {
+                    nameof(EngineOptions.WindowSizes) => "Windows:Sizes",
+                    nameof(EngineOptions.RollingWindows) => "Windows:Rolling",
+                    _ => e.ParamName ?? "Windows",
+                };
+                errors.Add($"{S}:{key}: {StripParam(e)}");
+            }
+        }
+
+        if (errors.Count > 0)
+            throw new ConfigurationException(errors);
+
+        var parser = new EventParserOptions
+        {
+            MaxRecordBytes = raw.Events.MaxRecordBytes,
+            MaxFutureSkew = raw.Events.MaxFutureSkew,
+            MaxAge = raw.Events.MaxAge,
+            MaxMoney = raw.Events.MaxMoney,
+            Currency = raw.Events.Currency,
+        };
+        return new ResolvedSettings(raw, funnel!, engine, parser);
+    }
+
+    private static string StripParam(ArgumentException e) =>
+        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+}

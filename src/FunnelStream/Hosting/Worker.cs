@@ -1,0 +1,93 @@
+using FunnelStream.Configuration;
+using FunnelStream.Engine;
+using FunnelStream.Events;
+using FunnelStream.Kafka.Ingest;
+using FunnelStream.Kafka.Output;
+using FunnelStream.Metrics;
+using FunnelStream.Outputs.Prometheus;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace FunnelStream.Hosting;
+
+/// <summary>
+/// The live worker: Kafka ingest feeding the engine, and a small Kestrel server with
+/// <c>/metrics</c>, <c>/healthz/live</c> and <c>/healthz/ready</c>. Used by <c>run</c> and <c>demo</c>.
+/// </summary>
+internal sealed class Worker
+{
+    private readonly ResolvedSettings _settings;
+    private readonly ILoggerFactory _loggers;
+
+    public Worker(ResolvedSettings settings, ILoggerFactory loggers)
+    {
+        _settings = settings;
+        _loggers = loggers;
+        Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.Raw.Funnel.MaxValuesPerDimension)).ToArray();
+        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners);
+        Stats = new IngestStats();
+        Registry = new MetricsRegistry();
+    }
+
+    public DimensionInterner[] Interners { get; }
+
+    public FunnelEngine Engine { get; }
+
+    public IngestStats Stats { get; }
+
+    public MetricsRegistry Registry { get; }
+
+    /// <summary>The address the web server listens on, once started.</summary>
+    public string? ListenAddress { get; private set; }
+
+    /// <summary>Runs until <paramref name="stop"/> fires, then shuts down cleanly; throws on a fatal Kafka error.</summary>
+    public async Task RunAsync(string bootstrapServers, Action<string>? onListening, CancellationToken stop)
+    {
+        ILogger logger = _loggers.CreateLogger("FunnelStream.Worker");
+        IngestOptions ingest = _settings.Ingest(bootstrapServers);
+        using var producer = new KafkaProducerHandle(ingest.BootstrapServers, ingest.Client, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
+        var parser = new EventParser(_settings.Funnel, _settings.Parser, Interners);
+        var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System);
+
+        Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
+        Registry.Register(new IngestMetricsCollector(Stats));
+
+        await using WebApplication web = BuildWeb(pipeline);
+        await web.StartAsync(stop).ConfigureAwait(false);
+        ListenAddress = web.Urls.FirstOrDefault() ?? _settings.Raw.Web.Listen;
+        onListening?.Invoke(ListenAddress);
+        try
+        {
+            await pipeline.RunAsync(stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            await web.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            logger.LogInformation("Stopped");
+        }
+    }
+
+    private WebApplication BuildWeb(KafkaIngestPipeline pipeline)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggers);
+        builder.WebHost.UseUrls(_settings.Raw.Web.Listen);
+        WebApplication app = builder.Build();
+        app.MapGet("/metrics", async context =>
+        {
+            ExpositionFormat format = ExpositionContentType.Negotiate(context.Request.Headers.Accept.ToString());
+            context.Response.ContentType = ExpositionContentType.For(format);
+            Registry.WriteTo(context.Response.BodyWriter, format);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        });
+        app.MapGet("/healthz/live", () => Results.Text("live\n"));
+        app.MapGet("/healthz/ready", () => pipeline.IsReady
+            ? Results.Text("ready\n")
+            : Results.Text("not ready: no partitions assigned yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        return app;
+    }
+}

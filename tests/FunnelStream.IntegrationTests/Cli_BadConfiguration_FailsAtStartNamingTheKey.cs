@@ -1,0 +1,30 @@
+namespace FunnelStream.IntegrationTests;
+
+/// <summary>A bad setting stops the program at start-up, exit code 2, with a message naming the key.</summary>
+public sealed class Cli_BadConfiguration_FailsAtStartNamingTheKey
+{
+    [Theory]
+    [InlineData("FunnelStream__Windows__AllowedLateness", "-00:01:00", "FunnelStream:Windows:AllowedLateness")]
+    [InlineData("FunnelStream__Windows__Sizes__0", "00:07:00", "FunnelStream:Windows:Sizes")]
+    [InlineData("FunnelStream__Funnel__Dimensions__0", "country", "FunnelStream:Funnel:Dimensions")]
+    [InlineData("FunnelStream__Events__Currency", "dollars", "FunnelStream:Events:Currency")]
+    [InlineData("FunnelStream__Dedup__MaxEntries", "12", "FunnelStream:Dedup:MaxEntries")]
+    [InlineData("FunnelStream__Windows__AllowedLatenes", "00:01:00", "AllowedLatenes")] // a typo is an unknown key
+    [InlineData("FunnelStream__Windows__AllowedLateness", "soon", "FunnelStream:Windows:AllowedLateness")]
+    public void Run_InvalidSetting_ExitCode2AndKeyNamed(string variable, string value, string expectedKey)
+    {
+        (int code, _, string stderr) = CliProcess.Run(
+            ["run", "--bootstrap-servers", "127.0.0.1:1"],
+            new Dictionary<string, string> { [variable] = value });
+        Assert.Equal(2, code);
+        Assert.Contains(expectedKey, stderr);
+    }
+
+    [Fact]
+    public void Run_NoBootstrapServers_ExitCode2AndKeyNamed()
+    {
+        (int code, _, string stderr) = CliProcess.Run(["run"]);
+        Assert.Equal(2, code);
+        Assert.Contains("FunnelStream:Kafka:BootstrapServers", stderr);
+    }
+}
