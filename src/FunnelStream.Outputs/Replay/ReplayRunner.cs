@@ -34,9 +34,10 @@ public static class ReplayRunner
         var parser = new EventParser(funnel, options.Parser, interners);
         long nowMs = (options.Now ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
 
-        // Pass 1: the newest ts among events that are otherwise valid (no age limit yet).
+        // Pass 1: the newest ts among events that are otherwise valid. An age reference far in the
+        // past switches the age check off (an event is too old when ts < reference - MaxAge).
         long start = input.Position;
-        parser.SetClock(nowMs, long.MaxValue / 2);
+        parser.SetClock(nowMs, long.MinValue / 2);
         long newest = long.MinValue;
         var reader = new Utf8LineReader(input);
         while (reader.TryReadLine(out ReadOnlySpan<byte> line))

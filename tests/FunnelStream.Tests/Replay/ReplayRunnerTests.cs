@@ -98,6 +98,18 @@ public class ReplayRunnerTests
     }
 
     [Fact]
+    public void Run_HistoricalFile_AgeMeasuredFromNewestTsNotFromNow()
+    {
+        // A backfill a year old: nothing is too old, because age is measured from the newest ts in the file.
+        (_, ReplaySummary summary) = Replay("""
+            {"id":"a","type":"click","ts":"2025-03-01T00:00:00Z","journey":"j"}
+            {"id":"b","type":"click","ts":"2025-03-02T08:00:00Z","journey":"j"}
+            """);
+        Assert.Equal(2, summary.Counted);
+        Assert.Empty(summary.Rejected);
+    }
+
+    [Fact]
     public void Run_Jsonl_OneObjectPerWindowAndBreakdown()
     {
         (string output, _) = Replay(Events, new ReplayOptions { Now = Now, Format = ReplayFormat.Jsonl });
