@@ -30,9 +30,13 @@ namespace FunnelStream.Events;
 /// a lone UTF-16 surrogate (<c>"\uD800"</c>) is an invalid value of its field; <c>NaN</c> and
 /// <c>Infinity</c> are not JSON, so a record carrying them bare is <c>invalid_json</c> (as strings they
 /// are <c>invalid_money</c>); a leading byte-order mark is <c>invalid_json</c>.</para>
-/// <para>Field mapping (spec/events.md) plugs into two tables built here: property names
-/// (<see cref="EventParserOptions"/>) and <c>type</c> values (a foreign value such as <c>Closed Won</c>
-/// becomes one more entry mapping to a stage id), so the common path stays one lookup per property.</para>
+/// <para>Field mapping (spec/events.md, "Field mapping"; rules in <see cref="EventParserOptions"/>) lives
+/// in the tables built here, so the common path stays one lookup per property: a foreign <c>type</c>
+/// value such as <c>Closed Won</c> is one more entry of the stage table; a nested path such as
+/// <c>event.name</c> makes <c>event</c> an entry of the top-level property table whose value is not a
+/// field but a parent object, with its own table, walked in the same reader pass (<see cref="ReadParent"/>).
+/// Each parent object has a bit of its own in the seen-mask, after the fields' bits, so a parent that
+/// appears twice is <c>duplicate_field</c> like a field that does.</para>
 /// </remarks>
 public sealed class EventParser
 {
@@ -48,7 +52,10 @@ public sealed class EventParser
     private const uint RequiredMask = 1u << (int)EventField.Id | 1u << (int)EventField.Type | 1u << (int)EventField.Timestamp;
     private const uint JourneyBit = 1u << (int)EventField.Journey;
 
+    /// <summary>Top-level property names: a value below <see cref="EventParserOptions.FieldCount"/> is an <see cref="EventField"/>, above it a parent object's bit.</summary>
     private readonly Utf8NameTable _fields;
+    /// <summary>Per parent object (bit - <see cref="EventParserOptions.FieldCount"/>): its property names, valued like <see cref="_fields"/>. Empty without nested paths.</summary>
+    private readonly Utf8NameTable[] _parents;
     private readonly Utf8NameTable _stages;
     private readonly bool[] _requiresJourney;
     private readonly DimensionInterner[] _interners;
@@ -63,6 +70,8 @@ public sealed class EventParser
     private readonly long _maxFutureSkewMs;
     private readonly long _maxAgeMs;
     private readonly byte[] _scratch = new byte[ScratchBytes];
+    /// <summary>The masks and first error while <see cref="ReadParent"/> walks a parent object.</summary>
+    private NestedState _nested;
     private long _latestAllowedMs;
     private long _earliestAllowedMs;
 
@@ -81,8 +90,8 @@ public sealed class EventParser
         if (interners.Count != funnel.Dimensions.Count)
             throw new ArgumentException($"expected {funnel.Dimensions.Count} interners (one per dimension: {string.Join(", ", funnel.Dimensions)}), got {interners.Count}", nameof(interners));
 
-        _fields = new Utf8NameTable(options.PropertyNames());
-        _stages = new Utf8NameTable(funnel.Stages.Select((name, id) => new KeyValuePair<string, int>(name, id)));
+        (_fields, _parents) = BuildPropertyTables(options.Paths());
+        _stages = BuildStageTable(funnel, options.TypeValues);
         _requiresJourney = funnel.RequiresJourney.ToArray();
         _interners = new DimensionInterner[interners.Count];
         _dimensionSlot = Enumerable.Repeat(-1, Enum.GetValues<EventField>().Length).ToArray();
@@ -174,10 +183,25 @@ public sealed class EventParser
                     seen |= bit;
                     if (reader.TokenType != JsonTokenType.Null)
                     {
-                        present |= bit;
-                        RejectReason error = ReadField((EventField)field, ref reader, ref evt);
-                        if (error != RejectReason.None && firstError == RejectReason.None)
-                            firstError = error;
+                        if (field < EventParserOptions.FieldCount)
+                        {
+                            present |= bit;
+                            RejectReason error = ReadField((EventField)field, ref reader, ref evt);
+                            if (error != RejectReason.None && firstError == RejectReason.None)
+                                firstError = error;
+                        }
+                        else
+                        {
+                            // A parent object of mapped paths (never taken without nested paths). Its
+                            // state goes through fields, not by-ref locals: address-taken locals would
+                            // live on the stack for the whole loop.
+                            _nested = new NestedState(seen, present, firstError);
+                            RejectReason fatal = ReadParent(ref reader, field, ref evt);
+                            if (fatal != RejectReason.None)
+                                return fatal;
+                            (seen, present, firstError) = (_nested.Seen, _nested.Present, _nested.FirstError);
+                            duplicate |= _nested.Duplicate;
+                        }
                     }
                 }
             }
@@ -208,6 +232,61 @@ public sealed class EventParser
         if (evt.TimestampMs < _earliestAllowedMs)
             return RejectReason.TooOld;
         return RejectReason.None;
+    }
+
+    /// <summary>
+    /// Reads the (non-null) value of a parent object of mapped paths into <paramref name="evt"/> and
+    /// <see cref="_nested"/>. When the value is an object, reads it to its end (the reader is left on its
+    /// <c>EndObject</c>); otherwise reads nothing, so the fields under it stay absent and an array is
+    /// skipped by the caller like any other.
+    /// </summary>
+    /// <returns><see cref="RejectReason.None"/>, or a reason that ends the record (<c>too_deep</c>, <c>invalid_json</c>).</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RejectReason ReadParent(ref Utf8JsonReader reader, int parent, ref FunnelEvent evt)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+            return RejectReason.None;
+        if (reader.CurrentDepth >= _maxDepth)
+            return RejectReason.TooDeep;
+        Utf8NameTable names = _parents[parent - EventParserOptions.FieldCount];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            int field = reader.ValueIsEscaped ? FindEscaped(names, reader.ValueSpan) : names.Find(reader.ValueSpan);
+            if (!reader.Read())
+                return RejectReason.InvalidJson;
+            if (field >= 0)
+            {
+                uint bit = 1u << field;
+                if ((_nested.Seen & bit) != 0)
+                {
+                    _nested.Duplicate = true;
+                }
+                else
+                {
+                    _nested.Seen |= bit;
+                    if (reader.TokenType != JsonTokenType.Null && field < EventParserOptions.FieldCount)
+                    {
+                        _nested.Present |= bit;
+                        RejectReason error = ReadField((EventField)field, ref reader, ref evt);
+                        if (error != RejectReason.None && _nested.FirstError == RejectReason.None)
+                            _nested.FirstError = error;
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        RejectReason fatal = ReadParent(ref reader, field, ref evt);
+                        if (fatal != RejectReason.None)
+                            return fatal;
+                    }
+                }
+            }
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                RejectReason skipped = SkipContainer(ref reader);
+                if (skipped != RejectReason.None)
+                    return skipped;
+            }
+        }
+        return reader.TokenType == JsonTokenType.EndObject ? RejectReason.None : RejectReason.InvalidJson;
     }
 
     /// <summary>Reads the (non-null) value of one contract field into <paramref name="evt"/>; leaves containers unread.</summary>
@@ -326,12 +405,15 @@ public sealed class EventParser
         reader.ValueIsEscaped ? FindEscapedField(reader.ValueSpan) : _fields.Find(reader.ValueSpan);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int FindEscapedField(ReadOnlySpan<byte> raw)
+    private int FindEscapedField(ReadOnlySpan<byte> raw) => FindEscaped(_fields, raw);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int FindEscaped(Utf8NameTable names, ReadOnlySpan<byte> raw)
     {
         byte[] scratch = _scratch;
         if (raw.Length > scratch.Length || !JsonStrings.TryUnescape(raw, scratch, out int written))
             return -1;
-        return _fields.Find(scratch.AsSpan(0, written));
+        return names.Find(scratch.AsSpan(0, written));
     }
 
     /// <summary>
@@ -375,6 +457,58 @@ public sealed class EventParser
         rest.IsEmpty || rest.IndexOfAnyExcept(" \t\r\n"u8) < 0;
 
     private static uint Pack3(int a, int b, int c) => (uint)(a | b << 8 | c << 16);
+
+    /// <summary>
+    /// The top-level property table and one table per parent object of the (validated) field paths.
+    /// A parent's value in its own parent's table is its bit: <see cref="EventParserOptions.FieldCount"/>
+    /// plus its index, in order of first appearance.
+    /// </summary>
+    private static (Utf8NameTable Top, Utf8NameTable[] Parents) BuildPropertyTables(string[] paths)
+    {
+        var parentBits = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string parent in paths.SelectMany(EventParserOptions.ParentPaths))
+            parentBits.TryAdd(parent, EventParserOptions.FieldCount + parentBits.Count);
+
+        // Entries per table, keyed by the parent's path ("" for the event object).
+        var entries = new Dictionary<string, List<KeyValuePair<string, int>>>(StringComparer.Ordinal) { [""] = [] };
+        foreach (string parent in parentBits.Keys)
+            entries[parent] = [];
+        void Add(string path, int value)
+        {
+            int dot = path.LastIndexOf(EventParserOptions.PathSeparator);
+            entries[dot < 0 ? "" : path[..dot]].Add(new(path[(dot + 1)..], value));
+        }
+        for (int field = 0; field < paths.Length; field++)
+            Add(paths[field], field);
+        foreach ((string parent, int bit) in parentBits)
+            Add(parent, bit);
+        return (new Utf8NameTable(entries[""]), parentBits.Keys.Select(p => new Utf8NameTable(entries[p])).ToArray());
+    }
+
+    /// <summary>The funnel's stage names, then the foreign <c>type</c> values, which win over a stage of the same name.</summary>
+    private static Utf8NameTable BuildStageTable(FunnelDefinition funnel, IDictionary<string, string> typeValues)
+    {
+        var stages = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = 0; id < funnel.Stages.Count; id++)
+            stages[funnel.Stages[id]] = id;
+        foreach ((string value, string stage) in typeValues)
+        {
+            int id = funnel.IndexOf(stage);
+            if (id < 0)
+                throw new ArgumentException($"{nameof(EventParserOptions)}.{nameof(EventParserOptions.TypeValues)}: '{value}' maps to '{stage}', which is not a stage of the funnel ({string.Join(", ", funnel.Stages)})", nameof(EventParserOptions.TypeValues));
+            stages[value] = id;
+        }
+        return new Utf8NameTable(stages);
+    }
+
+    /// <summary>The record's masks and first error, handed to and back from <see cref="ReadParent"/>.</summary>
+    private struct NestedState(uint seen, uint present, RejectReason firstError)
+    {
+        public uint Seen = seen;
+        public uint Present = present;
+        public RejectReason FirstError = firstError;
+        public bool Duplicate;
+    }
 
     private static EventField DimensionField(string dimension) => dimension switch
     {

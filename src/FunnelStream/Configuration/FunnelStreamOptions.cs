@@ -113,6 +113,16 @@ public sealed class EventSettings
 
     /// <summary>The currency of all money; events in another currency are rejected. Default <c>USD</c>.</summary>
     public string Currency { get; set; } = "USD";
+
+    /// <summary>
+    /// Field mapping: contract field name (<c>id, type, ts, journey, campaign, channel, source, segment,
+    /// cost, amount, currency</c>) to the property name or dotted path it is read from, e.g.
+    /// <c>"type": "event.name"</c>. Fields not named keep their contract name. Default empty.
+    /// </summary>
+    public Dictionary<string, string> Fields { get; set; } = [];
+
+    /// <summary>Foreign <c>type</c> values (exact, case-sensitive) to stage names, e.g. <c>"Closed Won": "won"</c>. Default empty.</summary>
+    public Dictionary<string, string> TypeValues { get; set; } = [];
 }
 
 /// <summary><c>FunnelStream:Pipeline</c>.</summary>

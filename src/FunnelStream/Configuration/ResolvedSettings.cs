@@ -130,6 +130,8 @@ public sealed class ResolvedSettings
             }
         }
 
+        CheckFieldMapping(raw.Events, funnel, errors);
+
         if (errors.Count > 0)
             throw new ConfigurationException(errors);
 
@@ -140,9 +142,82 @@ public sealed class ResolvedSettings
             MaxAge = raw.Events.MaxAge,
             MaxMoney = raw.Events.MaxMoney,
             Currency = raw.Events.Currency,
+            TypeValues = new Dictionary<string, string>(raw.Events.TypeValues, StringComparer.Ordinal),
         };
+        foreach ((string field, string path) in raw.Events.Fields)
+            parser.SetFieldPath(ContractField(field)!, path);
         return new ResolvedSettings(raw, funnel!, engine, parser);
     }
+
+    /// <summary>
+    /// <c>Events:Fields</c> and <c>Events:TypeValues</c> (spec/events.md, "Field mapping"), checked here in
+    /// configuration terms; <see cref="EventParserOptions"/> checks the same again in its own.
+    /// </summary>
+    private static void CheckFieldMapping(EventSettings events, FunnelDefinition? funnel, List<string> errors)
+    {
+        const string Fields = FunnelStreamOptions.Section + ":Events:Fields";
+        var effective = EventParserOptions.FieldNames.ToDictionary(f => f, f => f);
+        foreach ((string key, string path) in events.Fields)
+        {
+            string? field = ContractField(key);
+            if (field is null)
+            {
+                errors.Add($"{Fields}:{key}: unknown contract field; allowed: {string.Join(", ", EventParserOptions.FieldNames)}");
+                continue;
+            }
+            if (EventParserOptions.CheckPath(path) is string problem)
+            {
+                errors.Add($"{Fields}:{key}: {problem}");
+                continue;
+            }
+            int maxDepth = new EventParserOptions().MaxDepth;
+            if (path.Split('.').Length > maxDepth)
+            {
+                errors.Add($"{Fields}:{key}: '{path}' is nested deeper than the {maxDepth} levels a record may have");
+                continue;
+            }
+            effective[field] = path;
+        }
+        // Two fields from one place, or one field inside another's value, cannot both be read.
+        // The contract's own names never overlap, so only pairs with a mapped field are checked.
+        HashSet<string> mapped = [.. events.Fields.Keys.Select(ContractField).OfType<string>()];
+        IReadOnlyList<string> names = EventParserOptions.FieldNames;
+        for (int i = 0; i < names.Count; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                (string a, string b) = (effective[names[j]], effective[names[i]]);
+                if ((mapped.Contains(names[i]) || mapped.Contains(names[j]))
+                    && (a == b || b.StartsWith(a + ".", StringComparison.Ordinal) || a.StartsWith(b + ".", StringComparison.Ordinal)))
+                {
+                    string key = mapped.Contains(names[i]) ? names[i] : names[j];
+                    errors.Add($"{Fields}:{key}: '{b}' ({names[i]}) and '{a}' ({names[j]}) are the same property, or one is inside the other");
+                }
+            }
+        }
+        // The parser gives each object a path goes through one bit of a 32-bit mask, after the 11 fields.
+        var parents = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string path in effective.Values)
+        {
+            for (int dot = path.IndexOf('.'); dot >= 0; dot = path.IndexOf('.', dot + 1))
+                parents.Add(path[..dot]);
+        }
+        if (parents.Count > 21)
+            errors.Add($"{Fields}: the paths go through {parents.Count} distinct parent objects; at most 21 are supported");
+
+        const string TypeValues = FunnelStreamOptions.Section + ":Events:TypeValues";
+        foreach ((string value, string stage) in events.TypeValues)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(value) > 256)
+                errors.Add($"{TypeValues}:{value}: a type value must be at most 256 UTF-8 bytes");
+            if (funnel is not null && funnel.IndexOf(stage ?? "") < 0)
+                errors.Add($"{TypeValues}:{value}: '{stage}' is not a configured stage; allowed: {string.Join(", ", funnel.Stages)}");
+        }
+    }
+
+    /// <summary>The contract field a <c>Events:Fields</c> key names (configuration keys are case-insensitive), or <c>null</c>.</summary>
+    private static string? ContractField(string key) =>
+        EventParserOptions.FieldNames.FirstOrDefault(f => string.Equals(f, key, StringComparison.OrdinalIgnoreCase));
 
     private static string StripParam(ArgumentException e) =>
         e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
