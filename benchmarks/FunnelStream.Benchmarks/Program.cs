@@ -1,4 +1,10 @@
 using BenchmarkDotNet.Running;
 
-// Every benchmark class in this assembly; pick with --filter, e.g. --filter '*Parse*' --job short.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+namespace FunnelStream.Benchmarks;
+
+/// <summary>Every benchmark class in this assembly; pick with --filter, e.g. --filter '*Parse*' --job short.</summary>
+public static class BenchmarkProgram
+{
+    public static void Main(string[] args) =>
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+}

@@ -17,6 +17,12 @@ internal sealed class DedupSet
     private readonly long _horizonBuckets;
     private ulong[] _keys;
     private int[] _buckets;
+    // The previous table, kept for the next same-size rehash (expiry or eviction at the cap), so a
+    // full set rehashes without allocating: at the default cap these arrays are on the large object
+    // heap, and allocating them every few million events would drive Gen2 collections.
+    private ulong[]? _spareKeys;
+    private int[]? _spareBuckets;
+    private int[] _minuteCounts = [];
     private int _mask;
     private long _oldestBucket = long.MaxValue;
     private long _keepFrom = long.MinValue;
@@ -72,6 +78,9 @@ internal sealed class DedupSet
         {
             // Full: forget the oldest minutes until at most three quarters of the cap remain.
             int target = _maxEntries / 4 * 3;
+            long cut = EvictionCut(target);
+            if (cut != long.MinValue)
+                Rehash(_keys.Length, cut, countAsEvictions: true);
             while (Count > target && _oldestBucket != long.MaxValue)
                 Rehash(_keys.Length, _oldestBucket + 1, countAsEvictions: true);
         }
@@ -79,10 +88,59 @@ internal sealed class DedupSet
             Rehash(_keys.Length * 2, long.MinValue, countAsEvictions: false);
     }
 
+    /// <summary>
+    /// The first minute to keep so that at most <paramref name="target"/> ids remain when the oldest
+    /// minutes are forgotten whole: the same cut as forgetting one minute at a time, found with one
+    /// counting pass instead of one rehash per minute. <see cref="long.MinValue"/> when the minutes
+    /// span too wide a range to count (the caller then falls back to minute by minute).
+    /// </summary>
+    private long EvictionCut(int target)
+    {
+        long oldest = _oldestBucket;
+        long newest = long.MinValue;
+        ulong[] keys = _keys;
+        int[] buckets = _buckets;
+        for (int j = 0; j < keys.Length; j++)
+        {
+            if (keys[j] != 0 && buckets[j] > newest)
+                newest = buckets[j];
+        }
+        long span = newest - oldest + 1;
+        if (newest == long.MinValue || span > 1 << 20)
+            return long.MinValue;
+        if (_minuteCounts.Length < span)
+            _minuteCounts = new int[Math.Max(span, _minuteCounts.Length * 2)];
+        Array.Clear(_minuteCounts, 0, (int)span);
+        for (int j = 0; j < keys.Length; j++)
+        {
+            if (keys[j] != 0)
+                _minuteCounts[buckets[j] - oldest]++;
+        }
+        long remaining = Count;
+        long cut = oldest;
+        for (int m = 0; m < span && remaining > target; m++)
+        {
+            remaining -= _minuteCounts[m];
+            cut = oldest + m + 1;
+        }
+        return cut;
+    }
+
     private void Rehash(int capacity, long keepFrom, bool countAsEvictions)
     {
-        var keys = new ulong[capacity];
-        var buckets = new int[capacity];
+        ulong[] keys;
+        int[] buckets;
+        if (_spareKeys is not null && _spareKeys.Length == capacity)
+        {
+            keys = _spareKeys;
+            buckets = _spareBuckets!;
+            Array.Clear(keys);
+        }
+        else
+        {
+            keys = new ulong[capacity];
+            buckets = new int[capacity];
+        }
         int mask = capacity - 1;
         int count = 0;
         long oldest = long.MaxValue;
@@ -105,6 +163,8 @@ internal sealed class DedupSet
         }
         if (countAsEvictions)
             Evictions += Count - count;
+        _spareKeys = _keys.Length == capacity ? _keys : null;
+        _spareBuckets = _keys.Length == capacity ? _buckets : null;
         _keys = keys;
         _buckets = buckets;
         _mask = mask;

@@ -14,6 +14,9 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
     private long[] _lastActiveMs = new long[8];
     private bool[] _present = new bool[8];
     private long _nowMs;
+    // The active source whose high mark was the minimum at the last recompute; -1 when unknown.
+    // Raising any other active source's mark cannot move the watermark, so Observe skips the O(sources) scan.
+    private int _minSource = -1;
 
     /// <summary>The watermark, epoch ms; <see cref="long.MinValue"/> before any event.</summary>
     public long Current { get; private set; } = long.MinValue;
@@ -23,11 +26,14 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
     {
         if ((uint)source >= (uint)_present.Length)
             GrowTo(source + 1);
+        bool wasActive = _present[source] && _nowMs - _lastActiveMs[source] < idleTimeoutMs;
         _lastActiveMs[source] = _nowMs;
         if (_present[source] && timestampMs <= _highMarks[source])
             return false;
         _present[source] = true;
         _highMarks[source] = timestampMs;
+        if (wasActive && source != _minSource && _minSource >= 0)
+            return false; // the minimum is held by another active source and did not change
         return Recompute();
     }
 
@@ -51,6 +57,7 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
         _present[source] = true;
         _highMarks[source] = long.MinValue;
         _lastActiveMs[source] = _nowMs;
+        _minSource = -1;
     }
 
     /// <summary>Forgets a source (its partition was revoked).</summary>
@@ -58,6 +65,7 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
     {
         if ((uint)source < (uint)_present.Length)
             _present[source] = false;
+        _minSource = -1;
         return Recompute();
     }
 
@@ -65,14 +73,19 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
     {
         long min = long.MaxValue;
         long max = long.MinValue;
+        int minSource = -1;
         for (int s = 0; s < _present.Length; s++)
         {
             if (!_present[s])
                 continue;
             max = Math.Max(max, _highMarks[s]);
-            if (_nowMs - _lastActiveMs[s] < idleTimeoutMs)
-                min = Math.Min(min, _highMarks[s]);
+            if (_nowMs - _lastActiveMs[s] < idleTimeoutMs && (minSource < 0 || _highMarks[s] < min))
+            {
+                min = _highMarks[s];
+                minSource = s;
+            }
         }
+        _minSource = minSource;
         // Every source idle: the newest event time seen is the best evidence of progress.
         long candidate = min != long.MaxValue ? min : max;
         if (candidate > Current)

@@ -19,8 +19,12 @@ internal sealed class IngestBatch(int capacity)
 
     public int Count { get; private set; }
 
-    /// <summary>The next offset to commit per partition (last record's offset + 1), for every record in the batch, rejected ones included.</summary>
-    public Dictionary<TopicPartition, long> NextOffsets { get; } = [];
+    private long[] _nextBySource = new long[8];
+    private TopicPartition?[] _partitionBySource = new TopicPartition?[8];
+
+    /// <summary>The sources (partitions) this batch covers offsets of, in first-seen order; see <see cref="NextOffset"/>.</summary>
+    public List<int> CoveredSources { get; } = [];
+
 
     public List<int> AddedSources { get; } = [];
 
@@ -31,24 +35,49 @@ internal sealed class IngestBatch(int capacity)
 
     public bool IsFull => Count == Events.Length;
 
-    public bool IsEmpty => Count == 0 && NextOffsets.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null;
+    public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null;
 
-    public void Add(in FunnelEvent evt, int source, ConsumeResult<byte[], byte[]> record)
+    /// <summary>Adds a parsed event; <paramref name="partition"/> <c>null</c> (no longer assigned) leaves its offset uncovered, never stored.</summary>
+    public void Add(in FunnelEvent evt, int source, TopicPartition? partition, ConsumeResult<byte[], byte[]> record)
     {
         Events[Count] = evt;
         Sources[Count] = source;
         Records[Count] = record;
         Count++;
-        Covers(record.TopicPartitionOffset);
+        if (partition is not null)
+            Covers(source, partition, record.Offset.Value);
     }
 
-    public void Covers(TopicPartitionOffset tpo) => NextOffsets[tpo.TopicPartition] = tpo.Offset.Value + 1;
+    /// <summary>
+    /// Notes that the batch covers <paramref name="offset"/> of <paramref name="partition"/> (source
+    /// <paramref name="source"/>). Keyed by the small source id, not the <see cref="TopicPartition"/>,
+    /// so the per-record cost is an array store, with no allocation or string hashing.
+    /// </summary>
+    public void Covers(int source, TopicPartition partition, long offset)
+    {
+        if ((uint)source >= (uint)_nextBySource.Length)
+        {
+            Array.Resize(ref _nextBySource, Math.Max(source + 1, _nextBySource.Length * 2));
+            Array.Resize(ref _partitionBySource, _nextBySource.Length);
+        }
+        if (_partitionBySource[source] is null)
+        {
+            _partitionBySource[source] = partition;
+            CoveredSources.Add(source);
+        }
+        _nextBySource[source] = offset + 1;
+    }
+
+    /// <summary>The partition a covered source stood for when this batch was filled, and the next offset to store for it.</summary>
+    public (TopicPartition Partition, long Next) NextOffset(int source) => (_partitionBySource[source]!, _nextBySource[source]);
 
     public void Reset()
     {
         Array.Clear(Records, 0, Count);
         Count = 0;
-        NextOffsets.Clear();
+        foreach (int source in CoveredSources)
+            _partitionBySource[source] = null;
+        CoveredSources.Clear();
         AddedSources.Clear();
         RemovedSources.Clear();
         Barrier = null;

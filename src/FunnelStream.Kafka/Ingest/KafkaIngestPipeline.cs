@@ -42,6 +42,12 @@ public sealed class KafkaIngestPipeline
     private readonly Stack<IngestBatch> _free = new();
     private readonly Dictionary<TopicPartition, int> _sources = [];
     private readonly Stack<int> _freeSources = new();
+    private TopicPartition?[] _partitionOfSource = new TopicPartition?[8];
+    // The source of the previous record: consecutive records mostly come from the same partition
+    // (librdkafka hands out a fetched message set at a time), so most records skip the dictionary.
+    private string? _lastTopic;
+    private int _lastPartition = -1;
+    private int _lastSource = -1;
     private IngestBatch _batch = null!;
     private volatile bool _ready;
     private Error? _fatal;
@@ -191,15 +197,36 @@ public sealed class KafkaIngestPipeline
     private void Accept(ConsumeResult<byte[], byte[]> record, IngestBatch batch)
     {
         RejectReason reason = _parser.Parse(record.Message.Value ?? [], out FunnelEvent evt);
+        int source = SourceOf(record);
         if (reason == RejectReason.None)
         {
-            batch.Add(evt, _sources.GetValueOrDefault(record.TopicPartition), record);
+            // A partition no longer assigned (a race with revocation) counts as source 0, as before; its offset is never stored.
+            if (source >= 0)
+                batch.Add(evt, source, _partitionOfSource[source]!, record);
+            else
+                batch.Add(evt, 0, null, record);
             return;
         }
         _stats.AddRejected(reason);
         _deadLetters?.Publish(record, reason);
-        batch.Covers(record.TopicPartitionOffset);
+        if (source >= 0)
+            batch.Covers(source, _partitionOfSource[source]!, record.Offset.Value);
     }
+
+    /// <summary>The source id of the record's partition, or -1 if the partition is not (or no longer) assigned.</summary>
+    private int SourceOf(ConsumeResult<byte[], byte[]> record)
+    {
+        int partition = record.Partition.Value;
+        string topic = record.Topic;
+        if (partition == _lastPartition && string.Equals(topic, _lastTopic, StringComparison.Ordinal))
+            return _lastSource;
+        int source = _sources.TryGetValue(new TopicPartition(topic, partition), out int id) ? id : -1;
+        _lastTopic = topic;
+        _lastPartition = partition;
+        _lastSource = source;
+        return source;
+    }
+
 
     private void ShutDown(IConsumer<byte[], byte[]> consumer)
     {
@@ -231,8 +258,12 @@ public sealed class KafkaIngestPipeline
                 continue;
             int id = _freeSources.Count > 0 ? _freeSources.Pop() : _nextSource++;
             _sources[tp] = id;
+            if (id >= _partitionOfSource.Length)
+                Array.Resize(ref _partitionOfSource, Math.Max(id + 1, _partitionOfSource.Length * 2));
+            _partitionOfSource[id] = tp;
             _batch.AddedSources.Add(id);
         }
+        _lastPartition = -1;
         SendCurrent();
         _ready = _sources.Count > 0;
         _logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
@@ -259,10 +290,12 @@ public sealed class KafkaIngestPipeline
         {
             if (_sources.Remove(tp, out int id))
             {
+                _partitionOfSource[id] = null;
                 _batch.RemovedSources.Add(id);
                 _freeSources.Push(id);
             }
         }
+        _lastPartition = -1;
         SendCurrent();
         _ready = _sources.Count > 0;
     }
@@ -299,9 +332,10 @@ public sealed class KafkaIngestPipeline
     {
         while (_applied.TryDequeue(out IngestBatch? done))
         {
-            foreach ((TopicPartition tp, long next) in done.NextOffsets)
+            foreach (int source in done.CoveredSources)
             {
-                if (!_sources.ContainsKey(tp))
+                (TopicPartition tp, long next) = done.NextOffset(source);
+                if (!_sources.TryGetValue(tp, out int current) || current != source)
                     continue; // revoked or lost meanwhile: not ours to commit
                 try
                 {

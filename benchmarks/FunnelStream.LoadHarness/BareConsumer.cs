@@ -1,0 +1,62 @@
+using Confluent.Kafka;
+
+namespace FunnelStream.LoadHarness;
+
+/// <summary>B1 and B3: the bare Confluent.Kafka consume loop, <c>byte[]</c> values, reading only the value's length.</summary>
+internal static class BareConsumer
+{
+    private static ConsumerConfig Config(string bootstrap) => new()
+    {
+        BootstrapServers = bootstrap,
+        GroupId = "bare-" + Guid.NewGuid().ToString("N"),
+        EnableAutoCommit = false,
+        EnablePartitionEof = false,
+        ConsumeResultFields = "none",
+    };
+
+    /// <summary>B1: reads <paramref name="events"/> records from the beginning of every partition; measured from the first record.</summary>
+    public static Cost Throughput(string bootstrap, int partitions, long events)
+    {
+        using IConsumer<Ignore, byte[]> consumer = new ConsumerBuilder<Ignore, byte[]>(Config(bootstrap)).Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(BrokerProcess.EventsTopic, p, Offset.Beginning)));
+        long n = 0, bytes = 0;
+        Meter? meter = null;
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (n < events && DateTime.UtcNow < deadline)
+        {
+            ConsumeResult<Ignore, byte[]>? r = consumer.Consume(100);
+            if (r is null)
+                continue;
+            if (n++ == 0)
+                meter = new Meter();
+            bytes += r.Message.Value.Length;
+        }
+        Cost cost = meter!.Stop(n - 1);
+        consumer.Close();
+        if (n < events)
+            throw new TimeoutException($"B1 read {n} of {events} records");
+        return cost;
+    }
+
+    /// <summary>A live bare consumer of <paramref name="topic"/> from its end; <paramref name="onRecord"/> per record, until <paramref name="stop"/>.</summary>
+    public static Thread StartLive(string bootstrap, string topic, int partitions, Action onRecord, ManualResetEventSlim assigned, CancellationToken stop)
+    {
+        var thread = new Thread(() =>
+        {
+            using IConsumer<Ignore, byte[]> consumer = new ConsumerBuilder<Ignore, byte[]>(Config(bootstrap)).Build();
+            consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.End)));
+            consumer.Consume(200); // lets the assignment take effect before traffic starts
+            assigned.Set();
+            while (!stop.IsCancellationRequested)
+            {
+                ConsumeResult<Ignore, byte[]>? r = consumer.Consume(50);
+                if (r is not null && r.Message.Value.Length > 0)
+                    onRecord();
+            }
+            consumer.Close();
+        })
+        { IsBackground = true, Name = "bare-live-consumer" };
+        thread.Start();
+        return thread;
+    }
+}

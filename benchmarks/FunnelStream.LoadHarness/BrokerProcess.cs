@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using FunnelStream.Kafka.EmbeddedBroker;
+
+namespace FunnelStream.LoadHarness;
+
+/// <summary>
+/// The embedded broker in its own process (so its CPU and memory are not the measured process's):
+/// this same executable run as <c>broker-child PARTITIONS</c>, which prints <c>bootstrap.servers=...</c>
+/// and runs until its stdin closes.
+/// </summary>
+internal sealed class BrokerProcess : IDisposable
+{
+    public const string EventsTopic = "bench.events";
+    public const string FreshTopic = "bench.fresh";
+    public const string FreshBareTopic = "bench.fresh.bare";
+    public const int FreshPartitions = 16;
+
+    private readonly Process _process;
+
+    private BrokerProcess(Process process, string bootstrap)
+    {
+        _process = process;
+        BootstrapServers = bootstrap;
+    }
+
+    public string BootstrapServers { get; }
+
+    public static BrokerProcess Start(int partitions)
+    {
+        string self = typeof(BrokerProcess).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(self);
+        psi.ArgumentList.Add("broker-child");
+        psi.ArgumentList.Add(partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Process p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the broker process");
+        string? line;
+        while ((line = p.StandardOutput.ReadLine()) is not null)
+        {
+            if (line.StartsWith("bootstrap.servers=", StringComparison.Ordinal))
+                return new BrokerProcess(p, line["bootstrap.servers=".Length..]);
+        }
+        throw new InvalidOperationException("the broker process exited without printing bootstrap.servers=");
+    }
+
+    /// <summary>The child's side: runs the broker with the harness topics until stdin closes.</summary>
+    public static int RunChild(int partitions)
+    {
+        using EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic(EventsTopic, partitions);
+        broker.CreateTopic(FreshTopic, FreshPartitions);
+        broker.CreateTopic(FreshBareTopic, FreshPartitions);
+        broker.CreateTopic("funnel.dlq", 1);
+        Console.Out.WriteLine($"bootstrap.servers={broker.BootstrapServers}");
+        Console.Out.Flush();
+        Console.In.ReadToEnd();
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(10_000))
+                _process.Kill();
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FunnelStream.LoadHarness;
+
+// The load harness of benchmarks/README.md. One run, one broker, the same pre-loaded events for every row.
+if (args is ["broker-child", var partitionArg])
+    return BrokerProcess.RunChild(int.Parse(partitionArg, CultureInfo.InvariantCulture));
+
+HarnessOptions o;
+try
+{
+    o = HarnessOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+string date = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+string machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}";
+Console.Error.WriteLine($"harness: {o.Events:N0} events over {o.Partitions} partitions, {machine}");
+using BrokerProcess broker = BrokerProcess.Start(o.Partitions);
+string bootstrap = broker.BootstrapServers;
+(long records, long bytes) = Preloader.Load(bootstrap, o.Events, o.Partitions);
+Console.Error.WriteLine($"pre-loaded {records:N0} records, {bytes / records} B on average");
+
+Console.Error.WriteLine("B1: bare consumer");
+Cost b1 = BareConsumer.Throughput(bootstrap, o.Partitions, records);
+Console.Error.WriteLine("P: Python peer");
+(Cost p, int pSeries) = await PythonPeer.RunAsync(o.Python, bootstrap, records);
+Cost? quiet = null;
+if (!o.Smoke)
+{
+    Console.Error.WriteLine("E2E, no scraping");
+    quiet = (await WorkerRun.ThroughputAsync(bootstrap, records, scrape: false)).Cost;
+}
+Console.Error.WriteLine("E2E, scraping every second");
+Latency fresh = default;
+double rate = 0;
+var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap, records, scrape: true, after: async (run, measured) =>
+{
+    // Freshness at half the maximum rate (the E2E rate just measured), /metrics still scraped every second.
+    rate = o.FreshRate ?? (o.Smoke ? 500 : Math.Max(1000, Math.Round(measured.EventsPerSecond / 10 / 1000) * 1000));
+    Console.Error.WriteLine($"freshness E2E at {rate:N0}/s for {o.FreshnessDuration}");
+    await using var scraper = new Scraper(run.MetricsUri);
+    fresh = Freshness.Measure(bootstrap, BrokerProcess.FreshTopic, rate, o.FreshnessDuration, () => run.Worker.Engine.CountedTotal, "fresh-");
+});
+// B3 at the same rate: half the maximum rate of the worker, the slower side.
+Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
+long bareSeen = 0;
+using var assigned = new ManualResetEventSlim();
+using var stopBare = new CancellationTokenSource();
+Thread bare = BareConsumer.StartLive(bootstrap, BrokerProcess.FreshBareTopic, BrokerProcess.FreshPartitions, () => Interlocked.Increment(ref bareSeen), assigned, stopBare.Token);
+assigned.Wait(TimeSpan.FromSeconds(30));
+Latency b3 = Freshness.Measure(bootstrap, BrokerProcess.FreshBareTopic, rate, o.Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10), () => Interlocked.Read(ref bareSeen), "bare-");
+stopBare.Cancel();
+bare.Join();
+
+// ---- Report ----
+var rows = new List<(string Name, Cost Cost, string Note)>
+{
+    ("B1 bare consumer", b1, "Confluent.Kafka 1.9.3, byte[] values, ConsumeResultFields=none"),
+    ("E2E scraping 1/s", e2e, $"real worker in process, {series:N0} series per scrape, {scrapes} scrapes"),
+};
+if (quiet is { } q)
+    rows.Add(("E2E no scraping", q, "same, /metrics never scraped"));
+rows.Add(("P Python peer", p, $"json.loads + prometheus_client Counter, {pSeries:N0} series; CPU of the Python process only"));
+
+Console.WriteLine($"FunnelStream load harness, {date}, {machine}");
+Console.WriteLine($"{records:N0} events ({bytes / records} B avg) over {o.Partitions} partitions of the embedded broker (own process)");
+Console.WriteLine();
+Console.WriteLine("| row | events/s | CPU µs/event | managed B/event | gen0 | gen1 | gen2 |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+foreach ((string name, Cost c, _) in rows)
+{
+    string alloc = name.StartsWith('P') ? "n/a" : c.BytesPerEvent.ToString("F1", CultureInfo.InvariantCulture);
+    string gcs = name.StartsWith('P') ? "n/a | n/a | n/a" : $"{c.Gen0} | {c.Gen1} | {c.Gen2}";
+    Console.WriteLine($"| {name} | {c.EventsPerSecond:N0} | {c.CpuMicrosPerEvent:F2} | {alloc} | {gcs} |");
+}
+Console.WriteLine();
+Console.WriteLine($"| freshness at {rate:N0}/s | records | lost | p50 ms | p99 ms | max ms | gen2 |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine($"| B3 bare consumer | {b3.Records:N0} | {b3.Lost:N0} | {b3.P50Ms:F2} | {b3.P99Ms:F2} | {b3.MaxMs:F1} | {b3.Cost.Gen2} |");
+Console.WriteLine($"| E2E (engine count = /metrics value) | {fresh.Records:N0} | {fresh.Lost:N0} | {fresh.P50Ms:F2} | {fresh.P99Ms:F2} | {fresh.MaxMs:F1} | {fresh.Cost.Gen2} |");
+Console.WriteLine();
+var ratios = new JsonObject
+{
+    ["e2e_over_b1_events_per_second"] = e2e.EventsPerSecond / b1.EventsPerSecond,
+    ["e2e_over_p_events_per_second"] = e2e.EventsPerSecond / p.EventsPerSecond,
+    ["e2e_over_b1_bytes_per_event"] = e2e.BytesPerEvent / b1.BytesPerEvent,
+    ["e2e_over_b1_cpu_per_event"] = e2e.CpuMicrosPerEvent / b1.CpuMicrosPerEvent,
+    ["scraping_over_quiet_events_per_second"] = quiet is { } q2 ? e2e.EventsPerSecond / q2.EventsPerSecond : null,
+    ["freshness_p99_minus_b3_p99_ms"] = fresh.P99Ms - b3.P99Ms,
+    ["gen2_during_e2e_and_freshness"] = e2e.Gen2 + fresh.Cost.Gen2,
+};
+Console.WriteLine("| ratio | value | target |");
+Console.WriteLine("|---|---:|---|");
+Console.WriteLine($"| E2E / B1 events/s | {ratios["e2e_over_b1_events_per_second"]!.GetValue<double>():F3} | ≥ 0.9 |");
+Console.WriteLine($"| E2E / P events/s | {ratios["e2e_over_p_events_per_second"]!.GetValue<double>():F2} | ≥ 4 |");
+Console.WriteLine($"| E2E / B1 managed bytes/event | {ratios["e2e_over_b1_bytes_per_event"]!.GetValue<double>():F3} | ≤ 1.05 |");
+Console.WriteLine($"| E2E / B1 CPU/event | {ratios["e2e_over_b1_cpu_per_event"]!.GetValue<double>():F2} | (report) |");
+if (quiet is not null)
+    Console.WriteLine($"| E2E scraping / no scraping events/s | {ratios["scraping_over_quiet_events_per_second"]!.GetValue<double>():F3} | ≥ 0.97 |");
+Console.WriteLine($"| freshness p99 − B3 p99 | {fresh.P99Ms - b3.P99Ms:F2} ms | ≤ 2 ms |");
+Console.WriteLine($"| Gen2 collections (E2E + {o.FreshnessDuration.TotalMinutes:0.##} min freshness) | {e2e.Gen2 + fresh.Cost.Gen2} | 0 (10-min run: --minutes 10) |");
+
+JsonObject RowJson(string name, Cost c, string note) => new()
+{
+    ["name"] = name,
+    ["note"] = note,
+    ["events"] = c.Events,
+    ["seconds"] = c.Seconds,
+    ["events_per_second"] = c.EventsPerSecond,
+    ["cpu_seconds"] = c.CpuSeconds,
+    ["cpu_us_per_event"] = c.CpuMicrosPerEvent,
+    ["bytes_per_event"] = name.StartsWith('P') ? null : c.BytesPerEvent,
+    ["gen0"] = c.Gen0,
+    ["gen1"] = c.Gen1,
+    ["gen2"] = c.Gen2,
+};
+JsonObject LatencyJson(Latency l) => new() { ["records"] = l.Records, ["lost"] = l.Lost, ["p50_ms"] = l.P50Ms, ["p99_ms"] = l.P99Ms, ["max_ms"] = l.MaxMs, ["gen2"] = l.Cost.Gen2 };
+var report = new JsonObject
+{
+    ["date"] = date,
+    ["machine"] = machine,
+    ["events"] = records,
+    ["average_record_bytes"] = bytes / records,
+    ["partitions"] = o.Partitions,
+    ["smoke"] = o.Smoke,
+    ["rows"] = new JsonArray([.. rows.Select(r => (JsonNode)RowJson(r.Name, r.Cost, r.Note))]),
+    ["freshness"] = new JsonObject { ["rate"] = rate, ["seconds"] = o.FreshnessDuration.TotalSeconds, ["b3"] = LatencyJson(b3), ["e2e"] = LatencyJson(fresh) },
+    ["ratios"] = ratios,
+    ["series_per_scrape"] = series,
+    ["counted"] = counted,
+};
+if (o.JsonPath is not null)
+    File.WriteAllText(o.JsonPath, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+if (o.ChartPath is not null)
+{
+    string json = o.JsonPath ?? Path.Combine(Path.GetTempPath(), $"harness-{Environment.ProcessId}.json");
+    if (o.JsonPath is null)
+        File.WriteAllText(json, report.ToJsonString());
+    var psi = new ProcessStartInfo(o.Python) { UseShellExecute = false };
+    foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "chart.py"), json, o.ChartPath })
+        psi.ArgumentList.Add(a);
+    using Process chart = Process.Start(psi)!;
+    chart.WaitForExit();
+    if (chart.ExitCode != 0)
+        Console.Error.WriteLine($"chart: {o.Python} chart.py failed ({chart.ExitCode}); is python3-matplotlib installed?");
+}
+return 0;
