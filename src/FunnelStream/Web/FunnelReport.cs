@@ -8,7 +8,7 @@ namespace FunnelStream.Web;
 /// The body of <c>GET /api/funnel</c>: the funnel, conversions, cost KPIs, active alerts, breakdowns
 /// and pipeline health, all taken from one <see cref="ExpositionSnapshot"/> so they are the numbers
 /// <c>/metrics</c> serves at that moment (summed over breakdowns the way <c>sum by (stage)</c> does).
-/// Field by field in docs/metrics.md, "Live page".
+/// Field by field in docs/live-page.md.
 /// </summary>
 internal static class FunnelReport
 {
