@@ -35,7 +35,7 @@ def expand(expr, stage=None):
 def conversion_panel(p):
     a, b = p["conversion"]
     ratio = (f'sum(increase(funnel_events_total{{stage="{b}",{SEL}}}[$window])) / '
-             f'sum(increase(funnel_events_total{{stage="{a}",{SEL}}}[$window]))')
+             f'(sum(increase(funnel_events_total{{stage="{a}",{SEL}}}[$window])) > 0)')
     return {
         "title": f"{a} → {b}",
         "type": "timeseries",

@@ -37,14 +37,22 @@ public sealed partial class Dashboard_QueriesAndRules_ReturnDataFromRealPromethe
         await using var fixture = new WorkerFixture();
         await fixture.StartAsync();
         using var stopTraffic = new CancellationTokenSource();
-        // Live traffic with the funnel compressed so deals close within seconds, and a leak, so that
-        // leakage rules have something to see; paced on the wall clock like `demo`.
+        // Live traffic paced on the wall clock like `demo`, with the funnel compressed (weeks become
+        // seconds) and generous conversion rates so that every stage, won included, has events
+        // within seconds: ratio panels have no value until their denominator does. A leak gives
+        // leakage rules something to see.
         var traffic = new TrafficOptions
         {
             Start = DateTimeOffset.UtcNow,
             Duration = TimeSpan.FromMinutes(10),
             EventsPerSecond = 150,
-            StageDelayScale = 0.0002,
+            StageDelayScale = 0.00001,
+            ClickThroughRate = 0.2,
+            ClickToLeadRate = 0.5,
+            LeadToMqlRate = 0.8,
+            MqlToSqlRate = 0.8,
+            SqlToOpportunityRate = 0.8,
+            OpportunityToWonRate = 0.6,
             DuplicateRate = 0.01,
             BadRecordRate = 0.005,
             Leaks = [new LeakOptions { From = "mql", To = "sql", Factor = 0.3, Start = DateTimeOffset.MinValue }],

@@ -108,6 +108,14 @@ public class GrafanaDashboardTests
     }
 
     [Fact]
+    public void Dashboard_Ratios_DenominatorGuardedSoZeroGivesNoValue()
+    {
+        // spec/kpis.md: a ratio whose denominator is zero has no value; PromQL would give +Inf or NaN.
+        foreach ((string title, string expr) in Queries().Where(q => q.Expr.Contains(" / ", StringComparison.Ordinal)))
+            Assert.True(expr.TrimEnd().EndsWith("> 0)", StringComparison.Ordinal), $"panel \"{title}\": the denominator is not guarded with > 0: {expr}");
+    }
+
+    [Fact]
     public void Dashboard_Variables_JobCampaignChannelFromLabelValuesWithAll()
     {
         JsonElement[] variables = Dashboard.Value.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray().ToArray();
