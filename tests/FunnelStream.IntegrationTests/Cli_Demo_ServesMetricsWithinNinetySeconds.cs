@@ -24,6 +24,11 @@ public sealed class Cli_Demo_ServesMetricsWithinNinetySeconds
         }
         Assert.True(events > 0, $"no funnel_events_total within 90 s; stderr: {demo.Stderr}");
 
+        // The live funnel page, whose URL demo prints next.
+        string page = demo.WaitForLine(l => l.StartsWith("page: ", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        Assert.Equal($"http://127.0.0.1:{port}/", page["page: ".Length..].Trim());
+        Assert.Contains("<title>FunnelStream", await http.GetStringAsync(page["page: ".Length..].Trim()), StringComparison.Ordinal);
+
         Assert.Equal(0, demo.Terminate(TimeSpan.FromSeconds(30)));
         Assert.Contains("committing", demo.Stderr);
     }

@@ -18,7 +18,7 @@ internal static class DemoCommand
         // Demo traffic: a few hundred events a second, stage delays compressed so deals close within minutes,
         // some duplicates and a trickle of malformed records so every panel has something to show.
         GenerateCommand.TrafficArgs traffic = GenerateCommand.TrafficArgs.Create("7d", 300, 0.01, 0.002, 0.002);
-        var command = new Command("demo", "Run the embedded broker, live synthetic traffic and the worker; prints the metrics URL") { listen, runFor };
+        var command = new Command("demo", "Run the embedded broker, live synthetic traffic and the worker; prints the metrics and page URLs") { listen, runFor };
         foreach (Option o in traffic.All)
             command.Options.Add(o);
         command.SetAction(async (parse, _) =>
@@ -44,6 +44,7 @@ internal static class DemoCommand
             await worker.RunAsync(broker.BootstrapServers, url =>
             {
                 Console.Out.WriteLine($"metrics: {url.TrimEnd('/')}/metrics");
+                Console.Out.WriteLine($"page:    {url.TrimEnd('/')}/");
                 Console.Out.Flush();
             }, stop.Token);
             await generator;

@@ -5,6 +5,7 @@ using FunnelStream.Kafka.Ingest;
 using FunnelStream.Kafka.Output;
 using FunnelStream.Metrics;
 using FunnelStream.Outputs.Prometheus;
+using FunnelStream.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -88,6 +89,7 @@ internal sealed class Worker
         app.MapGet("/healthz/ready", () => pipeline.IsReady
             ? Results.Text("ready\n")
             : Results.Text("not ready: no partitions assigned yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        FunnelWeb.Map(app, Registry, _settings);
         return app;
     }
 }

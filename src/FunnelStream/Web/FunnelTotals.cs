@@ -1,0 +1,18 @@
+namespace FunnelStream.Web;
+
+/// <summary>Counts per stage and money totals of one exposition, over whatever series were summed.</summary>
+internal sealed class FunnelTotals(IReadOnlyDictionary<string, double> counts, double spend, double revenue)
+{
+    /// <summary>The count of <paramref name="stage"/>, or null when the funnel has no such stage.</summary>
+    public double? Count(string stage) => counts.TryGetValue(stage, out double c) ? c : null;
+
+    /// <summary>Sum of <c>cost</c>, currency units.</summary>
+    public double Spend { get; } = spend;
+
+    /// <summary>Sum of <c>amount</c> on <c>won</c>, currency units.</summary>
+    public double Revenue { get; } = revenue;
+
+    /// <summary><paramref name="numerator"/> / <paramref name="denominator"/>, or null when either is missing or the denominator is 0 (spec/kpis.md: no value).</summary>
+    public static double? Ratio(double? numerator, double? denominator) =>
+        numerator is { } n && denominator is { } d && d != 0 ? n / d : null;
+}
