@@ -22,7 +22,7 @@ internal sealed class JourneyMetricsCollector : IMetricsCollector
     private readonly JourneyOptions _options;
     private readonly MetricFamily _entered = MetricFamily.Gauge("funnel_journey_cohort_entered", "Journeys whose first event of stage 'from' fell in the entry cohort starting at 'cohort'.");
     private readonly MetricFamily _converted = MetricFamily.Gauge("funnel_journey_cohort_converted", "Of the cohort's journeys, those that reached 'to' no earlier than 'from' and within the conversion window (ClickHouse windowFunnel semantics).");
-    private readonly MetricFamily _ratio = MetricFamily.Gauge("funnel_journey_conversion_ratio", "Journey-based conversion from -> to of the entry cohort: converted / entered, 0-1. mature=\"false\" while it may still grow.");
+    private readonly MetricFamily _ratio = MetricFamily.Gauge("funnel_journey_conversion_ratio", "Journey-based conversion from -> to of the entry cohort: converted / entered, 0-1; label mature is false while it may still grow.");
     private readonly MetricFamily _timeToConvert;
     private readonly MetricFamily _salesCycle;
     private readonly MetricFamily _stalled = MetricFamily.Gauge("funnel_journeys_stalled", "Tracked journeys whose furthest stage is 'stage' and who entered it longer than its SLA ago (closed journeys, e.g. lost, excluded).");
