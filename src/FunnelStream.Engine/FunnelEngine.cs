@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.State;
 using FunnelStream.Engine.Windows;
 using FunnelStream.Events;
@@ -35,6 +36,7 @@ public sealed class FunnelEngine
     private readonly long[] _late;
     private readonly ClosedWindow _closedView;
     private readonly Action<WindowAccumulator> _emit;
+    private readonly JourneyStore? _journeys;
     private long _nextCloseAt = long.MaxValue;
     private long _lateBeforeMs = long.MinValue;
     private long _duplicates;
@@ -48,7 +50,12 @@ public sealed class FunnelEngine
     /// <param name="options">Validated by this constructor.</param>
     /// <param name="interners">One per funnel dimension, the ones the parser interns with; used to name slots.</param>
     /// <param name="sink">Receives closed windows; <c>null</c> to keep only the live counters.</param>
-    public FunnelEngine(FunnelDefinition funnel, EngineOptions options, IReadOnlyList<DimensionInterner> interners, IWindowSink? sink = null)
+    /// <param name="journeys">
+    /// Per-journey state fed with every counted event (after dedup and lateness), expired as the watermark
+    /// advances and given a final snapshot by <see cref="CloseAllWindows"/>; <c>null</c> to track no journeys.
+    /// Its funnel must be <paramref name="funnel"/>; from now on only this engine's thread may call it.
+    /// </param>
+    public FunnelEngine(FunnelDefinition funnel, EngineOptions options, IReadOnlyList<DimensionInterner> interners, IWindowSink? sink = null, JourneyStore? journeys = null)
     {
         ArgumentNullException.ThrowIfNull(funnel);
         ArgumentNullException.ThrowIfNull(options);
@@ -70,6 +77,9 @@ public sealed class FunnelEngine
         _late = new long[funnel.Stages.Count];
         _closedView = new ClosedWindow(this, layout);
         _emit = Emit;
+        if (journeys is not null && !ReferenceEquals(journeys.Funnel, funnel) && !journeys.Funnel.Stages.SequenceEqual(funnel.Stages))
+            throw new ArgumentException("the journey store counts a different funnel (its stages differ)", nameof(journeys));
+        _journeys = journeys;
     }
 
     /// <summary>The funnel this engine counts.</summary>
@@ -107,6 +117,7 @@ public sealed class FunnelEngine
         }
         _cumulative.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _rolling.Add(ts, evt.Stage);
+        _journeys?.Observe(evt.JourneyHash, evt.Stage, ts);
         _counted++;
         if (ts > _newestMs)
             Volatile.Write(ref _newestMs, ts);
@@ -132,12 +143,17 @@ public sealed class FunnelEngine
             OnWatermarkAdvanced();
     }
 
-    /// <summary>Closes every open window now, oldest first (end of a replay).</summary>
+    /// <summary>
+    /// Closes every open window now, oldest first (end of a replay), and publishes the journey store's
+    /// final snapshot with every conversion recorded (see <see cref="JourneyStore.PublishSnapshot"/>, end of input).
+    /// </summary>
     public void CloseAllWindows()
     {
         foreach (TumblingWindows w in _windows)
             w.CloseUpTo(long.MaxValue, _emit);
         _nextCloseAt = long.MaxValue;
+        if (_journeys is not null && _watermark.Current != long.MinValue)
+            _journeys.PublishSnapshot(_watermark.Current, endOfInput: true);
     }
 
     // ---- Readable from any thread ----
@@ -175,6 +191,16 @@ public sealed class FunnelEngine
     /// <summary>The id of dimension <paramref name="dimension"/> in <paramref name="slot"/>. Any thread.</summary>
     public int DimensionId(int slot, int dimension) => _slots.DimensionOf(slot, dimension);
 
+    /// <summary>
+    /// The journey store's latest snapshot (conversion per cohort, time to convert, sales cycle, stalled
+    /// journeys, store health), or <c>null</c> when the engine tracks no journeys. Any thread, lock-free;
+    /// replaced at most once per <see cref="JourneyOptions.ScanInterval"/> of watermark advance.
+    /// </summary>
+    public JourneySnapshot? Journeys => _journeys?.Snapshot;
+
+    /// <summary>Journeys evicted at the store's cap since start (0 without journeys). Any thread.</summary>
+    public long JourneyEvictions => _journeys?.Evictions ?? 0;
+
     /// <summary>A view of the cumulative counters. Any thread.</summary>
     public CounterView Counters
     {
@@ -197,6 +223,7 @@ public sealed class FunnelEngine
         long wm = _watermark.Current;
         Volatile.Write(ref _watermarkSnapshot, wm);
         _dedup.Expire(wm);
+        _journeys?.Expire(wm);
         long closeBefore = wm - _latenessMs;
         _lateBeforeMs = closeBefore;
         if (closeBefore < _nextCloseAt)

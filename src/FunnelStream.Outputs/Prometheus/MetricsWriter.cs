@@ -43,6 +43,12 @@ public sealed class MetricsWriter
     public ExpositionFormat Format { get; private set; }
 
     /// <summary>
+    /// Sample lines written so far in this exposition: one per counter or gauge sample, and per histogram
+    /// series one per bucket plus <c>_sum</c> and <c>_count</c>, i.e. the time series Prometheus stores.
+    /// </summary>
+    public int SeriesWritten { get; private set; }
+
+    /// <summary>
     /// Writes <paramref name="family"/>'s metadata lines; the samples written next belong to it.
     /// </summary>
     /// <exception cref="InvalidOperationException">
@@ -152,6 +158,7 @@ public sealed class MetricsWriter
         _output = output;
         Format = format;
         _family = null;
+        SeriesWritten = 0;
         _claimedNames.Clear();
     }
 
@@ -190,6 +197,7 @@ public sealed class MetricsWriter
         at += ExpositionNumbers.WriteDouble(value, line[at..], Format);
         line[at++] = (byte)'\n';
         _output.Advance(at);
+        SeriesWritten++;
     }
 
     private void WriteLine(ReadOnlySpan<byte> name, ReadOnlySpan<byte> labels, long value)
@@ -201,6 +209,7 @@ public sealed class MetricsWriter
         at += ExpositionNumbers.WriteInt64(value, line[at..]);
         line[at++] = (byte)'\n';
         _output.Advance(at);
+        SeriesWritten++;
     }
 
     // name_bucket{labels,le="bound"} count LF: the series' bucket prefix and the family's le bytes
@@ -215,6 +224,7 @@ public sealed class MetricsWriter
         at += ExpositionNumbers.WriteInt64(count, line[at..]);
         line[at++] = (byte)'\n';
         _output.Advance(at);
+        SeriesWritten++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

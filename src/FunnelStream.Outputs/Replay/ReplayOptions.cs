@@ -1,4 +1,5 @@
 using FunnelStream.Engine;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Events;
 
 namespace FunnelStream.Outputs.Replay;
@@ -30,6 +31,20 @@ public sealed class ReplayOptions
 
     /// <summary>The most distinct values kept per dimension before folding into <c>other</c>.</summary>
     public int MaxValuesPerDimension { get; init; } = 10_000;
+
+    /// <summary>
+    /// Per dimension name, a budget that replaces <see cref="MaxValuesPerDimension"/> for that dimension
+    /// (the cardinality budget; later values fold into <c>other</c>). Default empty.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> MaxValuesByDimension { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Journey tracking; <c>null</c> (the default) writes no journey rows. When set, journey rows follow
+    /// the window rows (see the README's replay contract). The replay replaces its
+    /// <see cref="JourneyOptions.AllowedLateness"/> with <see cref="AllowedLateness"/> and keeps every cohort
+    /// (no <see cref="JourneyOptions.CohortRetention"/>), since the output is written once at the end.
+    /// </summary>
+    public JourneyOptions? Journeys { get; init; }
 
     /// <summary>The current time, for the future-skew check; <c>null</c> for the system clock.</summary>
     public DateTimeOffset? Now { get; init; }

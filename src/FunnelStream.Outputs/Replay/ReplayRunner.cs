@@ -1,4 +1,5 @@
 using FunnelStream.Engine;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Kpis;
 using FunnelStream.Events;
 
@@ -30,7 +31,7 @@ public static class ReplayRunner
             options.Funnel.Stages.Take(options.Funnel.OrderedCount),
             options.Funnel.Stages.Skip(options.Funnel.OrderedCount).Where(s => s != FunnelDefinition.SpendStageName),
             options.By);
-        DimensionInterner[] interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesPerDimension)).ToArray();
+        DimensionInterner[] interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesByDimension.GetValueOrDefault(d, options.MaxValuesPerDimension))).ToArray();
         var parser = new EventParser(funnel, options.Parser, interners);
         long nowMs = (options.Now ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
 
@@ -48,16 +49,18 @@ public static class ReplayRunner
 
         // Pass 2: count. Interning restarts so that ids follow the order of the real pass.
         input.Position = start;
-        interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesPerDimension)).ToArray();
+        interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesByDimension.GetValueOrDefault(d, options.MaxValuesPerDimension))).ToArray();
         parser = new EventParser(funnel, options.Parser, interners);
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
         var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel));
+        JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness));
         var engine = new FunnelEngine(funnel, new EngineOptions
         {
             WindowSizes = [options.Window],
             AllowedLateness = options.AllowedLateness,
             DedupHorizon = options.DedupHorizon,
-        }, interners, writer);
+        }, interners, writer, journeys);
+        long firstMs = long.MaxValue, lastMs = long.MinValue;
         var summary = new ReplaySummary();
         reader = new Utf8LineReader(input);
         while (reader.TryReadLine(out ReadOnlySpan<byte> line))
@@ -70,7 +73,11 @@ public static class ReplayRunner
             {
                 switch (engine.Process(e))
                 {
-                    case EventOutcome.Counted: summary.Counted++; continue;
+                    case EventOutcome.Counted:
+                        summary.Counted++;
+                        firstMs = Math.Min(firstMs, e.TimestampMs);
+                        lastMs = Math.Max(lastMs, e.TimestampMs);
+                        continue;
                     case EventOutcome.Duplicate: summary.Duplicates++; continue;
                     default: reason = RejectReason.Late; break;
                 }
@@ -79,7 +86,34 @@ public static class ReplayRunner
         }
         engine.CloseAllWindows();
         summary.Windows = writer.Windows;
+        if (engine.Journeys is JourneySnapshot snapshot && summary.Counted > 0)
+        {
+            // The summary group spans the windows written: from the first one's start to the last one's end.
+            long size = (long)options.Window.TotalMilliseconds;
+            long spanStart = firstMs - ((firstMs % size + size) % size);
+            long spanEnd = lastMs - ((lastMs % size + size) % size) + size;
+            new ReplayJourneyWriter(output, options.Format, funnel).Write(snapshot, spanStart, spanEnd);
+        }
         output.Flush();
         return summary;
     }
+
+    /// <summary><paramref name="configured"/> with the replay's lateness and every cohort kept until the end.</summary>
+    private static JourneyOptions ForReplay(JourneyOptions configured, TimeSpan allowedLateness) => new()
+    {
+        ConversionWindow = configured.ConversionWindow,
+        MaxJourneys = configured.MaxJourneys,
+        StageSla = configured.StageSla,
+        CohortSize = configured.CohortSize,
+        TimeToConvertBucketsSeconds = configured.TimeToConvertBucketsSeconds,
+        SalesCycleBucketsSeconds = configured.SalesCycleBucketsSeconds,
+        LeadStage = configured.LeadStage,
+        WonStage = configured.WonStage,
+        ClosedStages = configured.ClosedStages,
+        AllowedLateness = allowedLateness,
+        ScanInterval = configured.ScanInterval,
+        Maturity = configured.Maturity,
+        MaturityMinSamples = configured.MaturityMinSamples,
+        CohortRetention = TimeSpan.FromDays(365 * 200),
+    };
 }

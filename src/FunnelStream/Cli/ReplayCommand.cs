@@ -42,6 +42,8 @@ internal static class ReplayCommand
                 AllowedLateness = settings.Engine.AllowedLateness,
                 DedupHorizon = settings.Engine.DedupHorizon,
                 MaxValuesPerDimension = settings.Raw.Funnel.MaxValuesPerDimension,
+                MaxValuesByDimension = settings.Raw.Funnel.MaxValuesByDimension,
+                Journeys = settings.Journeys,
             };
             using Stream stream = file.OpenRead();
             FileInfo? target = parse.GetValue(output);

@@ -24,6 +24,8 @@ public sealed class FunnelStreamOptions
     public EventSettings Events { get; set; } = new();
 
     public PipelineSettings Pipeline { get; set; } = new();
+
+    public JourneySettings Journeys { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>
@@ -68,6 +70,9 @@ public sealed class FunnelSettings
 
     /// <summary>Distinct values kept per dimension; later values fold into <c>other</c>. Default 1000, at most 65,000.</summary>
     public int MaxValuesPerDimension { get; set; } = 1000;
+
+    /// <summary>Per dimension, a budget replacing <see cref="MaxValuesPerDimension"/> (e.g. <c>"campaign": 200</c>), 1 to 65,000. Default empty.</summary>
+    public Dictionary<string, int> MaxValuesByDimension { get; set; } = [];
 }
 
 /// <summary><c>FunnelStream:Windows</c>.</summary>

@@ -1,4 +1,5 @@
 using FunnelStream.Engine;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +28,13 @@ public sealed class ResolvedSettings
     public EngineOptions Engine { get; }
 
     public EventParserOptions Parser { get; }
+
+    /// <summary>Journey tracking (<c>FunnelStream:Journeys</c>), or <c>null</c> when disabled.</summary>
+    public JourneyOptions? Journeys { get; private init; }
+
+    /// <summary>The cardinality budget of <paramref name="dimension"/>: <c>Funnel:MaxValuesByDimension</c>, else <c>Funnel:MaxValuesPerDimension</c>.</summary>
+    public int MaxValuesFor(string dimension) =>
+        Raw.Funnel.MaxValuesByDimension.TryGetValue(dimension, out int max) ? max : Raw.Funnel.MaxValuesPerDimension;
 
     /// <summary>The ingest settings for <paramref name="bootstrapServers"/> (which overrides the configured value when given).</summary>
     public IngestOptions Ingest(string bootstrapServers) => new()
@@ -131,6 +139,15 @@ public sealed class ResolvedSettings
         }
 
         CheckFieldMapping(raw.Events, funnel, errors);
+        foreach ((string dimension, int max) in raw.Funnel.MaxValuesByDimension)
+        {
+            // Any known dimension, not only the configured ones: replay --by may break down by the others.
+            if (!FunnelDefinition.KnownDimensions.Contains(dimension))
+                errors.Add($"{S}:Funnel:MaxValuesByDimension:{dimension}: unknown dimension; allowed: {string.Join(", ", FunnelDefinition.KnownDimensions)}");
+            else if (max is < 1 or > 65_000)
+                errors.Add($"{S}:Funnel:MaxValuesByDimension:{dimension}: must be between 1 and 65000 (got {max})");
+        }
+        JourneyOptions? journeys = JourneySettingsResolver.Resolve(raw.Journeys, funnel, raw.Windows.AllowedLateness, errors);
 
         if (errors.Count > 0)
             throw new ConfigurationException(errors);
@@ -146,7 +163,7 @@ public sealed class ResolvedSettings
         };
         foreach ((string field, string path) in raw.Events.Fields)
             parser.SetFieldPath(ContractField(field)!, path);
-        return new ResolvedSettings(raw, funnel!, engine, parser);
+        return new ResolvedSettings(raw, funnel!, engine, parser) { Journeys = journeys };
     }
 
     /// <summary>

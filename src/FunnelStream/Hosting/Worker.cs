@@ -1,5 +1,6 @@
 using FunnelStream.Configuration;
 using FunnelStream.Engine;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using FunnelStream.Kafka.Output;
@@ -26,8 +27,9 @@ internal sealed class Worker
     {
         _settings = settings;
         _loggers = loggers;
-        Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.Raw.Funnel.MaxValuesPerDimension)).ToArray();
-        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners);
+        Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.MaxValuesFor(d))).ToArray();
+        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, sink: null,
+            journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys));
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
     }
@@ -55,6 +57,10 @@ internal sealed class Worker
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
         Registry.Register(new IngestMetricsCollector(Stats));
+        if (_settings.Journeys is not null)
+            Registry.Register(new JourneyMetricsCollector(Engine, _settings.Journeys));
+        // Last, so that its series count covers every collector before it.
+        Registry.Register(new CardinalityMetricsCollector(Interners));
 
         await using WebApplication web = BuildWeb(pipeline);
         await web.StartAsync(stop).ConfigureAwait(false);

@@ -131,14 +131,17 @@ public class FieldMappingTests
     public void Replay_GeneratedTrafficInForeignSchema_SameOutputAsContractSchema()
     {
         List<byte[]> contract = GeneratedContractRecords(imperfect: true);
-        var options = new ReplayOptions { Now = new DateTimeOffset(2026, 3, 3, 0, 0, 0, TimeSpan.Zero), By = ["channel", "segment"], Window = TimeSpan.FromMinutes(10) };
+        // Journeys on, so the journey rows (keyed by the mapped journey field) are compared too.
+        var journeys = new FunnelStream.Engine.Journeys.JourneyOptions { CohortSize = TimeSpan.FromHours(1) };
+        var options = new ReplayOptions { Now = new DateTimeOffset(2026, 3, 3, 0, 0, 0, TimeSpan.Zero), By = ["channel", "segment"], Window = TimeSpan.FromMinutes(10), Journeys = journeys };
         (string expected, ReplaySummary expectedSummary) = Replay(contract, options);
         (string actual, ReplaySummary actualSummary) = Replay(contract.Select(ToForeign), new ReplayOptions
         {
-            Now = options.Now, By = options.By, Window = options.Window, Parser = ForeignOptions(),
+            Now = options.Now, By = options.By, Window = options.Window, Parser = ForeignOptions(), Journeys = journeys,
         });
 
         Assert.Equal(expected, actual);
+        Assert.Contains(",journey.converted.click.lead,", expected);
         Assert.Equal(expectedSummary.Counted, actualSummary.Counted);
         Assert.Equal(expectedSummary.Duplicates, actualSummary.Duplicates);
         Assert.Equal(expectedSummary.Rejected, actualSummary.Rejected);
