@@ -51,7 +51,7 @@ public static class ReplayRunner
         interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesPerDimension)).ToArray();
         parser = new EventParser(funnel, options.Parser, interners);
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
-        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel));
+        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle);
         var engine = new FunnelEngine(funnel, new EngineOptions
         {
             WindowSizes = [options.Window],

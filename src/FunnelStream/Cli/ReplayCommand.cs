@@ -42,6 +42,7 @@ internal static class ReplayCommand
                 AllowedLateness = settings.Engine.AllowedLateness,
                 DedupHorizon = settings.Engine.DedupHorizon,
                 MaxValuesPerDimension = settings.Raw.Funnel.MaxValuesPerDimension,
+                Kpis = settings.Kpis,
             };
             using Stream stream = file.OpenRead();
             FileInfo? target = parse.GetValue(output);

@@ -53,6 +53,7 @@ internal sealed class Worker
             _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
+        Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis));
         Registry.Register(new IngestMetricsCollector(Stats));
 
         await using WebApplication web = BuildWeb(pipeline);
