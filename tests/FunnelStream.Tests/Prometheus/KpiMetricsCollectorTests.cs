@@ -164,4 +164,24 @@ public class KpiMetricsCollectorTests
         var collector = new KpiMetricsCollector(Feed([]), [TimeSpan.FromMinutes(5)], KpiOptions.Default);
         Assert.Empty(Scrape(collector));
     }
+
+    [Fact]
+    public void FamilyNames_EveryOne_DocumentedInMetricsMd()
+    {
+        string docs = File.ReadAllText(Path.Combine(Deploy.DeployKit.Root, "docs", "metrics.md"));
+        var collector = new KpiMetricsCollector(Feed([]), [TimeSpan.FromMinutes(5)], new KpiOptions { NrrBaseMicros = 1 }, new Replay.FixedSalesCycle(1));
+        Assert.All(collector.FamilyNames, name => Assert.Contains($"| `{name}` |", docs));
+    }
+
+    [Fact]
+    public void CatalogNames_EveryOne_DocumentedInKpisMd()
+    {
+        string docs = File.ReadAllText(Path.Combine(Deploy.DeployKit.Root, "docs", "kpis.md"));
+        foreach (string name in new KpiCatalog(FunnelDefinition.Default, new KpiOptions { NrrBaseMicros = 1 }).All.Select(k => k.Name))
+        {
+            string documented = name.StartsWith("conversion.", StringComparison.Ordinal) ? "conversion.<a>.<b>"
+                : name.StartsWith("cpa.", StringComparison.Ordinal) ? "cpa.<stage>" : name;
+            Assert.Contains($"| `{documented}` |", docs);
+        }
+    }
 }
