@@ -31,6 +31,20 @@ public sealed class WindowMetrics
 
     public KpiCatalog Catalog { get; }
 
+    /// <summary>
+    /// Appends the metrics of one window's <paramref name="totals"/> alone: no previous window (so no
+    /// period-over-period change) and no sales cycle. Allocates its inputs; prefer the
+    /// <see cref="KpiInputs"/> overload on a hot path.
+    /// </summary>
+    public void Compute(StageTotals totals, List<MetricValue> output)
+    {
+        var inputs = new KpiInputs(totals.Counts.Length);
+        totals.Counts.CopyTo(inputs.Totals.Counts, 0);
+        totals.AmountsMicros.CopyTo(inputs.Totals.AmountsMicros, 0);
+        inputs.Totals.SpendMicros = totals.SpendMicros;
+        Compute(inputs, output);
+    }
+
     /// <summary>Appends the metrics of <paramref name="inputs"/> to <paramref name="output"/>.</summary>
     public void Compute(KpiInputs inputs, List<MetricValue> output)
     {

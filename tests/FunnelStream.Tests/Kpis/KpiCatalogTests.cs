@@ -190,4 +190,18 @@ public class KpiCatalogTests
         var e = Assert.Throws<ArgumentException>(() => new KpiCatalog(Funnel, new KpiOptions { ActionStages = ["demo"] }));
         Assert.Contains("'demo'", e.Message);
     }
+
+    [Fact]
+    public void Compute_TotalsOnly_SameAsInputsWithoutPreviousWindow()
+    {
+        KpiInputs inputs = Inputs([("impression", 10), ("click", 3), ("won", 1)], [("won", 500), ("expansion", 20)], spend: 7);
+        var metrics = new WindowMetrics(Funnel, new KpiOptions { GrossMargin = 0.5 });
+        var fromTotals = new List<MetricValue>();
+        var fromInputs = new List<MetricValue>();
+        metrics.Compute(inputs.Totals, fromTotals);
+        metrics.Compute(inputs, fromInputs);
+        Assert.Equal(fromInputs, fromTotals);
+        Assert.Contains(new MetricValue("expansion_revenue", MetricKind.Money, 20_000_000, 0), fromTotals);
+        Assert.DoesNotContain(fromTotals, v => v.Name == "revenue_change");
+    }
 }
