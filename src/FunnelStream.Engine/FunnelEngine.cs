@@ -116,7 +116,7 @@ public sealed class FunnelEngine
                 _nextCloseAt = w.EndMs;
         }
         _cumulative.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
-        _rolling.Add(ts, evt.Stage);
+        _rolling.Add(ts, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _journeys?.Observe(evt.JourneyHash, evt.Stage, ts);
         _counted++;
         if (ts > _newestMs)
@@ -217,6 +217,14 @@ public sealed class FunnelEngine
     /// </summary>
     public void SumRolling(long endMs, TimeSpan window, Span<long> perStage) =>
         _rolling.Sum(endMs, (int)window.TotalMinutes, perStage);
+
+    /// <summary>
+    /// Adds counts, amounts and spend over the rolling <paramref name="window"/> (whole minutes, at
+    /// most 24 h) ending at the minute of <paramref name="endMs"/> into <paramref name="totals"/>; the
+    /// previous window of the same size ends one window earlier. Any thread.
+    /// </summary>
+    public void SumRollingTotals(long endMs, TimeSpan window, StageTotals totals) =>
+        _rolling.Sum(endMs, (int)window.TotalMinutes, totals);
 
     private void OnWatermarkAdvanced()
     {

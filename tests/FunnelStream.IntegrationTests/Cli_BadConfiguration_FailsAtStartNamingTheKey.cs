@@ -11,6 +11,8 @@ public sealed class Cli_BadConfiguration_FailsAtStartNamingTheKey
     [InlineData("FunnelStream__Dedup__MaxEntries", "12", "FunnelStream:Dedup:MaxEntries")]
     [InlineData("FunnelStream__Windows__AllowedLatenes", "00:01:00", "AllowedLatenes")] // a typo is an unknown key
     [InlineData("FunnelStream__Windows__AllowedLateness", "soon", "FunnelStream:Windows:AllowedLateness")]
+    [InlineData("FunnelStream__Kpis__GrossMargin", "1.5", "FunnelStream:Kpis:GrossMargin")]
+    [InlineData("FunnelStream__Kpis__ActionStages__0", "demo", "FunnelStream:Kpis:ActionStages")]
     public void Run_InvalidSetting_ExitCode2AndKeyNamed(string variable, string value, string expectedKey)
     {
         (int code, _, string stderr) = CliProcess.Run(

@@ -1,15 +1,19 @@
 namespace FunnelStream.Engine.Windows;
 
 /// <summary>
-/// Stage counts in one-minute event-time buckets over the last 24 hours (a ring), from which the
-/// rolling conversion ratios over any whole number of minutes up to 24 h are summed. One writer;
-/// readers sum without locks and may see a bucket mid-reset (a momentary under-count, never an
-/// over-count).
+/// Stage counts, amounts and spend in one-minute event-time buckets over the last 48 hours (a ring),
+/// from which the rolling conversion ratios and KPIs over any whole number of minutes up to 24 h are
+/// summed, together with the window of the same size just before (period-over-period change). One
+/// writer; readers sum without locks and may see a bucket mid-reset (a momentary under-count, never
+/// an over-count).
 /// </summary>
 internal sealed class RollingStageCounts(int stageCount)
 {
-    public const int Minutes = 24 * 60;
+    /// <summary>The ring's length: twice the longest rolling window (24 h), so the previous window is kept too.</summary>
+    public const int Minutes = 2 * 24 * 60;
     private readonly long[] _counts = new long[Minutes * stageCount];
+    private readonly long[] _amounts = new long[Minutes * stageCount];
+    private readonly long[] _spend = new long[Minutes];
     private readonly long[] _bucketMinute = CreateEmptyBuckets();
 
     private static long[] CreateEmptyBuckets()
@@ -19,7 +23,7 @@ internal sealed class RollingStageCounts(int stageCount)
         return b;
     }
 
-    public void Add(long timestampMs, int stage)
+    public void Add(long timestampMs, int stage, long amountMicros = 0, long costMicros = 0)
     {
         long minute = Math.Max(0, timestampMs) / 60_000;
         int index = (int)(minute % Minutes);
@@ -27,11 +31,17 @@ internal sealed class RollingStageCounts(int stageCount)
         if (held != minute)
         {
             if (held > minute)
-                return; // more than 24 h behind the newest bucket: outside every rolling window
+                return; // more than 48 h behind the newest bucket: outside every rolling window
             Array.Clear(_counts, index * stageCount, stageCount);
+            Array.Clear(_amounts, index * stageCount, stageCount);
+            Volatile.Write(ref _spend[index], 0);
             Volatile.Write(ref _bucketMinute[index], minute);
         }
         _counts[index * stageCount + stage]++;
+        if (amountMicros != 0)
+            _amounts[index * stageCount + stage] += amountMicros;
+        if (costMicros != 0)
+            _spend[index] += costMicros;
     }
 
     /// <summary>Sums each stage over the <paramref name="minutes"/> minutes ending with the minute of <paramref name="endMs"/>.</summary>
@@ -48,5 +58,30 @@ internal sealed class RollingStageCounts(int stageCount)
             for (int s = 0; s < perStage.Length; s++)
                 perStage[s] += Volatile.Read(ref _counts[index * stageCount + s]);
         }
+    }
+
+    /// <summary>
+    /// Adds counts, amounts and spend over the <paramref name="minutes"/> minutes ending with the minute
+    /// of <paramref name="endMs"/> into <paramref name="totals"/> (which the caller clears).
+    /// </summary>
+    public void Sum(long endMs, int minutes, StageTotals totals)
+    {
+        long last = Math.Max(0, endMs) / 60_000;
+        long first = last - minutes + 1;
+        long[] counts = totals.Counts, amounts = totals.AmountsMicros;
+        long spend = 0;
+        for (int index = 0; index < Minutes; index++)
+        {
+            long m = Volatile.Read(ref _bucketMinute[index]);
+            if (m < first || m > last)
+                continue;
+            for (int s = 0; s < stageCount; s++)
+            {
+                counts[s] += Volatile.Read(ref _counts[index * stageCount + s]);
+                amounts[s] += Volatile.Read(ref _amounts[index * stageCount + s]);
+            }
+            spend += Volatile.Read(ref _spend[index]);
+        }
+        totals.SpendMicros += spend;
     }
 }

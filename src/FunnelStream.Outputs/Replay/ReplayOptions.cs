@@ -1,11 +1,12 @@
 using FunnelStream.Engine;
 using FunnelStream.Engine.Journeys;
+using FunnelStream.Engine.Kpis;
 using FunnelStream.Events;
 
 namespace FunnelStream.Outputs.Replay;
 
 /// <summary>What a replay computes and how it writes it.</summary>
-/// <remarks>Defaults: 1 h windows, totals only (no breakdown), CSV, the default funnel, parser and engine defaults.</remarks>
+/// <remarks>Defaults: 1 h windows, totals only (no breakdown), CSV, the default funnel, parser, engine and KPI defaults, no sales-cycle source.</remarks>
 public sealed class ReplayOptions
 {
     /// <summary>The tumbling window size.</summary>
@@ -45,6 +46,11 @@ public sealed class ReplayOptions
     /// (no <see cref="JourneyOptions.CohortRetention"/>), since the output is written once at the end.
     /// </summary>
     public JourneyOptions? Journeys { get; init; }
+    /// <summary>Business constants of the KPIs (gross margin, ...).</summary>
+    public KpiOptions Kpis { get; init; } = KpiOptions.Default;
+
+    /// <summary>The mean sales-cycle length per window and breakdown, for <c>sales_velocity_per_day</c>; <c>null</c> leaves sales velocity out.</summary>
+    public ISalesCycleSource? SalesCycle { get; init; }
 
     /// <summary>The current time, for the future-skew check; <c>null</c> for the system clock.</summary>
     public DateTimeOffset? Now { get; init; }

@@ -52,7 +52,7 @@ public static class ReplayRunner
         interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesByDimension.GetValueOrDefault(d, options.MaxValuesPerDimension))).ToArray();
         parser = new EventParser(funnel, options.Parser, interners);
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
-        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel));
+        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle);
         JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness));
         var engine = new FunnelEngine(funnel, new EngineOptions
         {

@@ -8,7 +8,8 @@ namespace FunnelStream.Outputs.Replay;
 
 /// <summary>
 /// Writes each closed window as replay output: its non-empty breakdowns in ordinal order of their
-/// dimension values, each with the metrics of <see cref="WindowMetrics"/>.
+/// dimension values, each with the metrics of <see cref="WindowMetrics"/>. Keeps each breakdown's
+/// totals of the window before, for period-over-period change (windows close oldest first).
 /// </summary>
 internal sealed class ReplayWindowWriter : IWindowSink
 {
@@ -16,16 +17,20 @@ internal sealed class ReplayWindowWriter : IWindowSink
     private readonly ReplayFormat _format;
     private readonly IReadOnlyList<string> _dimensions;
     private readonly WindowMetrics _metrics;
-    private readonly StageTotals _totals;
+    private readonly ISalesCycleSource? _salesCycle;
+    private readonly KpiInputs _inputs;
     private readonly List<MetricValue> _values = [];
+    private StageTotals[] _previous = [];
+    private long[] _previousStartMs = [];
 
-    public ReplayWindowWriter(TextWriter output, ReplayFormat format, WindowMetrics metrics)
+    public ReplayWindowWriter(TextWriter output, ReplayFormat format, WindowMetrics metrics, ISalesCycleSource? salesCycle = null)
     {
         _output = output;
         _format = format;
         _metrics = metrics;
+        _salesCycle = salesCycle;
         _dimensions = metrics.Funnel.Dimensions;
-        _totals = new StageTotals(metrics.Funnel.Stages.Count);
+        _inputs = new KpiInputs(metrics.Funnel.Stages.Count);
         if (format == ReplayFormat.Csv)
             _output.Write($"window_start,window_end,{string.Concat(_dimensions.Select(d => d + ","))}metric,value\n");
     }
@@ -44,12 +49,20 @@ internal sealed class ReplayWindowWriter : IWindowSink
                 slots.Add((Enumerable.Range(0, _dimensions.Count).Select(d => window.DimensionValue(slot, d)).ToArray(), slot));
         }
         slots.Sort((a, b) => CompareValues(a.Values, b.Values));
+        EnsurePrevious(window.SlotCount);
         foreach ((string[] values, int slot) in slots)
         {
-            _totals.Clear();
-            window.AddTo(slot, _totals);
+            _inputs.Clear();
+            window.AddTo(slot, _inputs.Totals);
+            // The previous window of this size and breakdown; one without events is all zeros.
+            _inputs.HasPrevious = true;
+            if (_previousStartMs[slot] == window.StartMs - window.SizeMs)
+                CopyTotals(_previous[slot], _inputs.Previous);
+            _inputs.MeanSalesCycleDays = _salesCycle?.MeanSalesCycleDays(window.StartMs, window.EndMs, values);
             _values.Clear();
-            _metrics.Compute(_totals, _values);
+            _metrics.Compute(_inputs, _values);
+            CopyTotals(_inputs.Totals, _previous[slot]);
+            _previousStartMs[slot] = window.StartMs;
             if (_format == ReplayFormat.Csv)
                 WriteCsv(start, end, values);
             else
@@ -109,6 +122,27 @@ internal sealed class ReplayWindowWriter : IWindowSink
         }
         _output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
         _output.Write('\n');
+    }
+
+    private void EnsurePrevious(int slots)
+    {
+        int had = _previous.Length;
+        if (slots <= had)
+            return;
+        Array.Resize(ref _previous, slots);
+        Array.Resize(ref _previousStartMs, slots);
+        for (int i = had; i < slots; i++)
+        {
+            _previous[i] = new StageTotals(_metrics.Funnel.Stages.Count);
+            _previousStartMs[i] = long.MinValue;
+        }
+    }
+
+    private static void CopyTotals(StageTotals from, StageTotals to)
+    {
+        from.Counts.CopyTo(to.Counts, 0);
+        from.AmountsMicros.CopyTo(to.AmountsMicros, 0);
+        to.SpendMicros = from.SpendMicros;
     }
 
     private static int CompareValues(string[] a, string[] b)

@@ -44,6 +44,7 @@ internal static class ReplayCommand
                 MaxValuesPerDimension = settings.Raw.Funnel.MaxValuesPerDimension,
                 MaxValuesByDimension = settings.Raw.Funnel.MaxValuesByDimension,
                 Journeys = settings.Journeys,
+                Kpis = settings.Kpis,
             };
             using Stream stream = file.OpenRead();
             FileInfo? target = parse.GetValue(output);

@@ -26,6 +26,8 @@ public sealed class FunnelStreamOptions
     public PipelineSettings Pipeline { get; set; } = new();
 
     public JourneySettings Journeys { get; set; } = new();
+
+    public KpiSettings Kpis { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>

@@ -1,5 +1,6 @@
 using FunnelStream.Engine;
 using FunnelStream.Engine.Journeys;
+using FunnelStream.Engine.Kpis;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using Microsoft.Extensions.Configuration;
@@ -35,6 +36,8 @@ public sealed class ResolvedSettings
     /// <summary>The cardinality budget of <paramref name="dimension"/>: <c>Funnel:MaxValuesByDimension</c>, else <c>Funnel:MaxValuesPerDimension</c>.</summary>
     public int MaxValuesFor(string dimension) =>
         Raw.Funnel.MaxValuesByDimension.TryGetValue(dimension, out int max) ? max : Raw.Funnel.MaxValuesPerDimension;
+    /// <summary>The KPI constants (<c>FunnelStream:Kpis</c>).</summary>
+    public KpiOptions Kpis { get; private init; } = KpiOptions.Default;
 
     /// <summary>The ingest settings for <paramref name="bootstrapServers"/> (which overrides the configured value when given).</summary>
     public IngestOptions Ingest(string bootstrapServers) => new()
@@ -148,6 +151,7 @@ public sealed class ResolvedSettings
                 errors.Add($"{S}:Funnel:MaxValuesByDimension:{dimension}: must be between 1 and 65000 (got {max})");
         }
         JourneyOptions? journeys = JourneySettingsResolver.Resolve(raw.Journeys, funnel, raw.Windows.AllowedLateness, errors);
+        KpiOptions kpis = raw.Kpis.Resolve(funnel, errors);
 
         if (errors.Count > 0)
             throw new ConfigurationException(errors);
@@ -163,7 +167,7 @@ public sealed class ResolvedSettings
         };
         foreach ((string field, string path) in raw.Events.Fields)
             parser.SetFieldPath(ContractField(field)!, path);
-        return new ResolvedSettings(raw, funnel!, engine, parser) { Journeys = journeys };
+        return new ResolvedSettings(raw, funnel!, engine, parser) { Journeys = journeys, Kpis = kpis };
     }
 
     /// <summary>

@@ -56,6 +56,7 @@ internal sealed class Worker
             _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
+        Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis));
         Registry.Register(new IngestMetricsCollector(Stats));
         if (_settings.Journeys is not null)
             Registry.Register(new JourneyMetricsCollector(Engine, _settings.Journeys));

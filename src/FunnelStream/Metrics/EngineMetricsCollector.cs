@@ -22,7 +22,7 @@ internal sealed class EngineMetricsCollector : IMetricsCollector
     private readonly MetricFamily _spend = MetricFamily.Counter("funnel_spend", "Sum of cost over counted events (spend reports included), in currency units.");
     private readonly MetricFamily _revenue = MetricFamily.Counter("funnel_revenue", "Sum of amount over counted won events, in currency units.");
     private readonly MetricFamily _amount = MetricFamily.Counter("funnel_amount", "Sum of amount per deal stage, in currency units.");
-    private readonly MetricFamily _conversion = MetricFamily.Gauge("funnel_conversion_ratio", "Count-based conversion count(to)/count(from) over the rolling event-time window ending at the newest event time.");
+    private readonly MetricFamily _conversion = MetricFamily.Gauge("funnel_conversion_ratio", "Count-based conversion count(to)/count(from), adjacent stages and the named pairs click->mql, sql->won, over the rolling event-time window ending at the newest event time.");
     private readonly MetricFamily _late = MetricFamily.Counter("funnel_events_late", "Events older than the watermark minus the allowed lateness: not counted, dead-lettered.");
     private readonly MetricFamily _duplicates = MetricFamily.Counter("funnel_events_duplicate", "Events whose id was already seen within the dedup horizon.");
     private readonly MetricFamily _watermark = MetricFamily.Gauge("funnel_watermark_timestamp_seconds", "The event-time watermark, Unix seconds.", "seconds");
@@ -44,7 +44,7 @@ internal sealed class EngineMetricsCollector : IMetricsCollector
         _won = funnel.IndexOf("won");
         _amountStages = AmountStages.Select(funnel.IndexOf).Where(i => i >= 0).ToArray();
         _stageLabels = funnel.Stages.Select(s => new LabelSet(("stage", s))).ToArray();
-        _rolling = rollingWindows.Select(w => (w, funnel.AdjacentPairs()
+        _rolling = rollingWindows.Select(w => (w, Engine.Kpis.KpiCatalog.ConversionPairs(funnel)
             .Select(p => (p.From, p.To, new LabelSet(("from", funnel.Stages[p.From]), ("to", funnel.Stages[p.To]), ("window", MetricLabels.Window(w)))))
             .ToArray())).ToArray();
     }

@@ -20,13 +20,21 @@ namespace FunnelStream.Tests.Reference;
 /// <b>Zeros are included</b>: all 12 count rows are always present for a window and breakdown that has
 /// rows at all, so that consumers see explicit zeros.</item>
 /// <item><c>spend</c>: the sum of <c>cost</c> over all counted events, <c>spend</c> reports included (money).</item>
-/// <item><c>revenue</c>: the sum of <c>amount</c> over counted <c>won</c> events (money; 0 when none).</item>
+/// <item><c>revenue</c>: the sum of <c>amount</c> over counted <c>won</c> events (money; 0 when none); then
+/// <c>expansion_revenue</c> and <c>churned_revenue</c>, the same over <c>expansion</c> and <c>churn</c>.</item>
 /// <item><c>ctr</c> = clicks / impressions; <c>cpm</c> = spend / impressions * 1000; <c>cpc</c> = spend / clicks;
 /// <c>cpl</c> = spend / leads; <c>cac</c> = spend / won.</item>
 /// <item><c>conversion.&lt;from&gt;.&lt;to&gt;</c> = count(to) / count(from) for each adjacent pair of
-/// impression &gt; click &gt; lead &gt; mql &gt; sql &gt; opportunity &gt; won, top to bottom.</item>
+/// impression &gt; click &gt; lead &gt; mql &gt; sql &gt; opportunity &gt; won, top to bottom, then the named
+/// pairs <c>conversion.click.mql</c> and <c>conversion.sql.won</c>.</item>
+/// <item>The rest of the catalog of docs/kpis.md, in this order: <c>traffic_to_lead</c>, <c>cpa.&lt;stage&gt;</c>
+/// for every stage but spend, <c>win_rate</c>, <c>closed_win_rate</c>, <c>avg_deal_size</c>, <c>mroi</c>,
+/// <c>ltv</c>, <c>ltv_cac</c>, <c>cac_payback_months</c>, <c>sales_velocity_per_day</c> (only with a mean
+/// sales cycle in <see cref="ReferenceKpiSettings"/>), <c>revenue_change</c> and <c>deals_change</c> (against
+/// the window of the same size just before, same breakdown; a window without rows counts as zeros),
+/// <c>renewal_rate</c>, <c>nrr</c> (only with a base).</item>
 /// </list>
-/// <para>A KPI (items 4 and 5) whose denominator is 0 has no row. Money is summed exactly in integer
+/// <para>A KPI (items 4 to 6) whose denominator is 0 has no row. Money is summed exactly in integer
 /// micro-units (each value times 10^6, rounded half away from zero) and reported as exact decimal units.
 /// Ratios are IEEE doubles computed as <c>(double)numerator / denominator</c>; money ratios exactly as
 /// <c>(spend_micros / 1e6) / count</c> and, for cpm, <c>(spend_micros / 1e6) / impressions * 1000</c>, in that
@@ -79,7 +87,7 @@ public static class SqliteReference
     /// <summary>Every metric name, in output order; a window and breakdown has a subset of them (the KPIs with a non-zero denominator).</summary>
     public static IReadOnlyList<string> Metrics => MetricNames;
 
-    private static readonly string[] MetricNames = BuildMetrics().Select(m => m.Name).ToArray();
+    private static readonly string[] MetricNames = BuildMetrics(new ReferenceKpiSettings(NrrBaseMicros: 1, MeanSalesCycleDays: 1)).Select(m => m.Name).ToArray();
 
     /// <summary>Breakdowns compared value by value, UTF-16 ordinal, as replay sorts them.</summary>
     private static readonly IComparer<IReadOnlyList<string>> OrdinalDims = Comparer<IReadOnlyList<string>>.Create((a, b) =>
@@ -104,9 +112,10 @@ public static class SqliteReference
     /// <param name="by">Breakdown dimensions, in column order: zero or more of campaign, channel, source, segment, each at most once.</param>
     /// <param name="allowedLateness">How far behind the watermark a line may be and still count (replay's default is 5 minutes).</param>
     /// <param name="maxAge">How far before the newest valid ts a line may be; <c>null</c> for 30 days.</param>
+    /// <param name="kpis">The KPI constants; <c>null</c> for <see cref="ReferenceKpiSettings.Default"/>.</param>
     /// <exception cref="InvalidOperationException"><c>sqlite3</c> is not on PATH, or it failed (the message carries its stderr).</exception>
     public static IReadOnlyList<ReferenceRow> Compute(
-        string jsonlPath, long windowMs, IReadOnlyList<string> by, TimeSpan allowedLateness, TimeSpan? maxAge = null)
+        string jsonlPath, long windowMs, IReadOnlyList<string> by, TimeSpan allowedLateness, TimeSpan? maxAge = null, ReferenceKpiSettings? kpis = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(jsonlPath);
         ArgumentNullException.ThrowIfNull(by);
@@ -125,7 +134,7 @@ public static class SqliteReference
         if (by.Distinct().Count() != by.Count)
             throw new ArgumentException("a dimension appears twice", nameof(by));
 
-        string script = BuildScript(path, windowMs, by, (long)allowedLateness.TotalMilliseconds, (long)(maxAge ?? TimeSpan.FromDays(30)).TotalMilliseconds);
+        string script = BuildScript(path, windowMs, by, (long)allowedLateness.TotalMilliseconds, (long)(maxAge ?? TimeSpan.FromDays(30)).TotalMilliseconds, kpis);
         string csv = RunSqlite3(script);
         return ParseRows(csv, windowMs, by.Count);
     }
@@ -141,7 +150,7 @@ public static class SqliteReference
     }
 
     /// <summary>The SQL script for one computation (exposed for debugging: pipe it into <c>sqlite3 :memory:</c>).</summary>
-    public static string BuildScript(string jsonlPath, long windowMs, IReadOnlyList<string> by, long latenessMs, long maxAgeMs)
+    public static string BuildScript(string jsonlPath, long windowMs, IReadOnlyList<string> by, long latenessMs, long maxAgeMs, ReferenceKpiSettings? kpis = null)
     {
         string[] dims = by.Select((_, i) => $"d{i}").ToArray();
         string dimList = string.Concat(dims.Select(d => d + ", "));
@@ -258,9 +267,16 @@ public static class SqliteReference
             sql.Append($"  sum(type = '{s}') AS c_{s},\n");
         sql.Append($"""
               coalesce(sum(cost_micros), 0) AS spend_micros,
-              coalesce(sum(CASE WHEN type = 'won' THEN amount_micros END), 0) AS revenue_micros
+              coalesce(sum(CASE WHEN type = 'won' THEN amount_micros END), 0) AS revenue_micros,
+              coalesce(sum(CASE WHEN type = 'expansion' THEN amount_micros END), 0) AS expansion_micros,
+              coalesce(sum(CASE WHEN type = 'churn' THEN amount_micros END), 0) AS churn_micros
             FROM counted
             GROUP BY ws{string.Concat(dims.Select(d => ", " + d))};
+
+            -- The previous window of the same size and breakdown (absent: zeros), for period-over-period change.
+            CREATE TABLE agg2 AS
+            SELECT a.*, coalesce(p.revenue_micros, 0) AS p_revenue_micros, coalesce(p.c_won, 0) AS p_c_won
+            FROM agg a LEFT JOIN agg p ON p.ws = a.ws - {windowMs}{string.Concat(dims.Select(d => $" AND p.{d} = a.{d}"))};
 
             .mode csv
             .separator "," "\n"
@@ -268,14 +284,14 @@ public static class SqliteReference
             SELECT ws, {dimList}ord, metric, kind, value FROM (
 
             """);
-        var metrics = BuildMetrics();
+        var metrics = BuildMetrics(kpis ?? ReferenceKpiSettings.Default);
         for (int i = 0; i < metrics.Count; i++)
         {
             (string name, string kind, string value, string? denominator) = metrics[i];
             string valueSql = kind == "ratio" ? $"printf('%!.20e', {value})" : value;
             sql.Append(i == 0 ? "  " : "  UNION ALL ")
-                .Append($"SELECT ws, {dimList}{i} AS ord, '{name}' AS metric, '{kind}' AS kind, {valueSql} AS value FROM agg")
-                .Append(denominator is null ? "" : $" WHERE {denominator} > 0")
+                .Append($"SELECT ws, {dimList}{i} AS ord, '{name}' AS metric, '{kind}' AS kind, {valueSql} AS value FROM agg2")
+                .Append(denominator is null ? "" : $" WHERE {denominator}")
                 .Append('\n');
         }
         sql.Append($")\nORDER BY ws, {dimList}ord;\n");
@@ -283,26 +299,54 @@ public static class SqliteReference
     }
 
     /// <summary>
-    /// The metrics in output order: name, kind (count, money, ratio), SQL value over <c>agg</c>, and
-    /// the denominator column that must be positive for the row to exist.
+    /// The metrics in output order: name, kind (count, money, ratio), SQL value over <c>agg2</c>, and
+    /// the SQL condition for the row to exist (its denominators non-zero); the formulas of docs/kpis.md
+    /// as the same double operations in the same order.
     /// </summary>
-    private static List<(string Name, string Kind, string Value, string? Denominator)> BuildMetrics()
+    private static List<(string Name, string Kind, string Value, string? Condition)> BuildMetrics(ReferenceKpiSettings k)
     {
+        string gm = ReferenceKpiSettings.Literal(k.GrossMargin);
+        string purchases = ReferenceKpiSettings.Literal(k.ExpectedPurchases);
+        string months = ReferenceKpiSettings.Literal(k.ContractMonths);
+        const string Spend = "(spend_micros / 1000000.0)";
+        const string Revenue = "(revenue_micros / 1000000.0)";
+        string ltv = $"({Revenue} / c_won * {gm} * {purchases})";
         var metrics = new List<(string, string, string, string?)>();
         foreach (string s in Stages)
             metrics.Add(($"events.{s}", "count", $"c_{s}", null));
         metrics.Add(("spend", "money", "spend_micros", null));
         metrics.Add(("revenue", "money", "revenue_micros", null));
-        metrics.Add(("ctr", "ratio", "CAST(c_click AS REAL) / c_impression", "c_impression"));
-        metrics.Add(("cpm", "ratio", "(spend_micros / 1000000.0) / c_impression * 1000", "c_impression"));
-        metrics.Add(("cpc", "ratio", "(spend_micros / 1000000.0) / c_click", "c_click"));
-        metrics.Add(("cpl", "ratio", "(spend_micros / 1000000.0) / c_lead", "c_lead"));
-        metrics.Add(("cac", "ratio", "(spend_micros / 1000000.0) / c_won", "c_won"));
+        metrics.Add(("expansion_revenue", "money", "expansion_micros", null));
+        metrics.Add(("churned_revenue", "money", "churn_micros", null));
+        metrics.Add(("ctr", "ratio", "CAST(c_click AS REAL) / c_impression", "c_impression > 0"));
+        metrics.Add(("cpm", "ratio", $"{Spend} / c_impression * 1000", "c_impression > 0"));
+        metrics.Add(("cpc", "ratio", $"{Spend} / c_click", "c_click > 0"));
+        metrics.Add(("cpl", "ratio", $"{Spend} / c_lead", "c_lead > 0"));
+        metrics.Add(("cac", "ratio", $"{Spend} / c_won", "c_won > 0"));
         for (int i = 0; i + 1 < OrderedFunnel.Length; i++)
         {
             string from = OrderedFunnel[i], to = OrderedFunnel[i + 1];
-            metrics.Add(($"conversion.{from}.{to}", "ratio", $"CAST(c_{to} AS REAL) / c_{from}", $"c_{from}"));
+            metrics.Add(($"conversion.{from}.{to}", "ratio", $"CAST(c_{to} AS REAL) / c_{from}", $"c_{from} > 0"));
         }
+        metrics.Add(("conversion.click.mql", "ratio", "CAST(c_mql AS REAL) / c_click", "c_click > 0"));
+        metrics.Add(("conversion.sql.won", "ratio", "CAST(c_won AS REAL) / c_sql", "c_sql > 0"));
+        metrics.Add(("traffic_to_lead", "ratio", "CAST(c_lead AS REAL) / c_click", "c_click > 0"));
+        foreach (string s in Stages.Where(s => s != "spend"))
+            metrics.Add(($"cpa.{s}", "ratio", $"{Spend} / c_{s}", $"c_{s} > 0"));
+        metrics.Add(("win_rate", "ratio", "CAST(c_won AS REAL) / c_sql", "c_sql > 0"));
+        metrics.Add(("closed_win_rate", "ratio", "CAST(c_won AS REAL) / (c_won + c_lost)", "c_won + c_lost > 0"));
+        metrics.Add(("avg_deal_size", "ratio", $"{Revenue} / c_won", "c_won > 0"));
+        metrics.Add(("mroi", "ratio", $"({Revenue} - {Revenue} * (1.0 - {gm}) - {Spend}) / {Spend}", "spend_micros > 0"));
+        metrics.Add(("ltv", "ratio", ltv, "c_won > 0"));
+        metrics.Add(("ltv_cac", "ratio", $"{ltv} / ({Spend} / c_won)", "c_won > 0 AND spend_micros > 0"));
+        metrics.Add(("cac_payback_months", "ratio", $"{Spend} / c_won / ({Revenue} / c_won / {months} * {gm})", "c_won > 0 AND revenue_micros > 0"));
+        if (k.MeanSalesCycleDays is double days)
+            metrics.Add(("sales_velocity_per_day", "ratio", $"c_opportunity * ({Revenue} / c_won) * (CAST(c_won AS REAL) / c_sql) / {ReferenceKpiSettings.Literal(days)}", "c_won > 0 AND c_sql > 0"));
+        metrics.Add(("revenue_change", "ratio", "CAST(revenue_micros - p_revenue_micros AS REAL) / p_revenue_micros", "p_revenue_micros > 0"));
+        metrics.Add(("deals_change", "ratio", "CAST(c_won - p_c_won AS REAL) / p_c_won", "p_c_won > 0"));
+        metrics.Add(("renewal_rate", "ratio", "CAST(c_renewal AS REAL) / (c_renewal + c_churn)", "c_renewal + c_churn > 0"));
+        if (k.NrrBaseMicros is long nrrBase and > 0)
+            metrics.Add(("nrr", "ratio", $"CAST({nrrBase} + expansion_micros - churn_micros AS REAL) / {nrrBase}", null));
         return metrics;
     }
 

@@ -31,14 +31,17 @@ public sealed class SqliteReferenceTests : IDisposable
             """{"id":"s1","type":"spend","ts":"2026-03-02T08:59:59Z","cost":10}""");
 
         // spend = 0.5 + 0.5 + 2.5 + 2.5 + 10 = 16; ctr = 2/4; cpm = 16/4*1000; cpc = 16/2; cpl = 16/1;
-        // cac has no row (0 won); conversions from impression, click and lead only (mql, sql, opportunity are 0).
+        // cac has no row (0 won); conversions from impression, click and lead only (mql, sql, opportunity are 0);
+        // cost per action for the stages that occurred; mroi = (0 - 0 - 16) / 16; nothing that divides by won.
         Assert.Equal(Lines(
             $"{H8},events.impression,4", $"{H8},events.click,2", $"{H8},events.lead,1", $"{H8},events.mql,0",
             $"{H8},events.sql,0", $"{H8},events.opportunity,0", $"{H8},events.won,0", $"{H8},events.lost,0",
             $"{H8},events.renewal,0", $"{H8},events.expansion,0", $"{H8},events.churn,0", $"{H8},events.spend,1",
-            $"{H8},spend,16", $"{H8},revenue,0",
+            $"{H8},spend,16", $"{H8},revenue,0", $"{H8},expansion_revenue,0", $"{H8},churned_revenue,0",
             $"{H8},ctr,0.5", $"{H8},cpm,4000", $"{H8},cpc,8", $"{H8},cpl,16",
-            $"{H8},conversion.impression.click,0.5", $"{H8},conversion.click.lead,0.5", $"{H8},conversion.lead.mql,0"), csv);
+            $"{H8},conversion.impression.click,0.5", $"{H8},conversion.click.lead,0.5", $"{H8},conversion.lead.mql,0",
+            $"{H8},conversion.click.mql,0", $"{H8},traffic_to_lead,0.5",
+            $"{H8},cpa.impression,4", $"{H8},cpa.click,8", $"{H8},cpa.lead,16", $"{H8},mroi,-1"), csv);
     }
 
     [Fact]
@@ -56,9 +59,10 @@ public sealed class SqliteReferenceTests : IDisposable
             $"{H8},events.impression,1", $"{H8},events.click,1", $"{H8},events.lead,0", $"{H8},events.mql,0",
             $"{H8},events.sql,0", $"{H8},events.opportunity,0", $"{H8},events.won,0", $"{H8},events.lost,0",
             $"{H8},events.renewal,0", $"{H8},events.expansion,0", $"{H8},events.churn,0", $"{H8},events.spend,0",
-            $"{H8},spend,1", $"{H8},revenue,0",
+            $"{H8},spend,1", $"{H8},revenue,0", $"{H8},expansion_revenue,0", $"{H8},churned_revenue,0",
             $"{H8},ctr,1", $"{H8},cpm,1000", $"{H8},cpc,1",
-            $"{H8},conversion.impression.click,1", $"{H8},conversion.click.lead,0"), csv);
+            $"{H8},conversion.impression.click,1", $"{H8},conversion.click.lead,0", $"{H8},conversion.click.mql,0",
+            $"{H8},traffic_to_lead,0", $"{H8},cpa.impression,1", $"{H8},cpa.click,1", $"{H8},mroi,-1"), csv);
     }
 
     [Fact]
@@ -124,10 +128,14 @@ public sealed class SqliteReferenceTests : IDisposable
         IEnumerable<string> Breakdown(string dims, int clicks, int spend) =>
             new[] { $"{H8},{dims},events.impression,1", $"{H8},{dims},events.click,{clicks}" }
                 .Concat(zeros.Select(s => $"{H8},{dims},events.{s},0"))
-                .Concat([$"{H8},{dims},spend,{spend}", $"{H8},{dims},revenue,0", $"{H8},{dims},ctr,{clicks}", $"{H8},{dims},cpm,{spend * 1000}"])
+                .Concat([$"{H8},{dims},spend,{spend}", $"{H8},{dims},revenue,0", $"{H8},{dims},expansion_revenue,0", $"{H8},{dims},churned_revenue,0"])
+                .Concat([$"{H8},{dims},ctr,{clicks}", $"{H8},{dims},cpm,{spend * 1000}"])
                 .Concat(clicks > 0 ? [$"{H8},{dims},cpc,{spend}"] : [])
                 .Concat([$"{H8},{dims},conversion.impression.click,{clicks}"])
-                .Concat(clicks > 0 ? [$"{H8},{dims},conversion.click.lead,0"] : []);
+                .Concat(clicks > 0 ? [$"{H8},{dims},conversion.click.lead,0", $"{H8},{dims},conversion.click.mql,0", $"{H8},{dims},traffic_to_lead,0"] : [])
+                .Concat([$"{H8},{dims},cpa.impression,{spend}"])
+                .Concat(clicks > 0 ? [$"{H8},{dims},cpa.click,{spend}"] : [])
+                .Concat(spend > 0 ? [$"{H8},{dims},mroi,-1"] : []);
         string expected = "window_start,window_end,campaign,channel,metric,value\n" + string.Concat(
             Breakdown("spring,linkedin", 1, 2).Concat(Breakdown("spring,unknown", 0, 0)).Concat(Breakdown("unknown,unknown", 0, 0)).Select(l => l + "\n"));
         Assert.Equal(expected, csv);
@@ -141,12 +149,15 @@ public sealed class SqliteReferenceTests : IDisposable
             """{"id":"w","type":"won","ts":"2026-03-02T08:00:00Z","journey":"j","amount":12000,"currency":"USD"}""",
             """{"id":"r","type":"renewal","ts":"2026-03-02T08:01:00Z","journey":"j","amount":12000}""");
 
-        // Only cac has a non-zero denominator (won = 1); revenue counts won only, not renewal.
+        // Only KPIs that divide by won, won + lost or renewal + churn have rows (no spend, no sql, no
+        // opportunity, no previous window); revenue counts won only, not renewal.
         Assert.Equal(Lines(
             $"{H8},events.impression,0", $"{H8},events.click,0", $"{H8},events.lead,0", $"{H8},events.mql,0",
             $"{H8},events.sql,0", $"{H8},events.opportunity,0", $"{H8},events.won,1", $"{H8},events.lost,0",
             $"{H8},events.renewal,1", $"{H8},events.expansion,0", $"{H8},events.churn,0", $"{H8},events.spend,0",
-            $"{H8},spend,0", $"{H8},revenue,12000", $"{H8},cac,0"), csv);
+            $"{H8},spend,0", $"{H8},revenue,12000", $"{H8},expansion_revenue,0", $"{H8},churned_revenue,0",
+            $"{H8},cac,0", $"{H8},cpa.won,0", $"{H8},cpa.renewal,0", $"{H8},closed_win_rate,1", $"{H8},avg_deal_size,12000",
+            $"{H8},ltv,12000", $"{H8},cac_payback_months,0", $"{H8},renewal_rate,1"), csv);
     }
 
     [Fact]
@@ -309,9 +320,14 @@ public sealed class SqliteReferenceTests : IDisposable
             [
                 "events.impression", "events.click", "events.lead", "events.mql", "events.sql", "events.opportunity",
                 "events.won", "events.lost", "events.renewal", "events.expansion", "events.churn", "events.spend",
-                "spend", "revenue", "ctr", "cpm", "cpc", "cpl", "cac",
+                "spend", "revenue", "expansion_revenue", "churned_revenue", "ctr", "cpm", "cpc", "cpl", "cac",
                 "conversion.impression.click", "conversion.click.lead", "conversion.lead.mql", "conversion.mql.sql",
-                "conversion.sql.opportunity", "conversion.opportunity.won",
+                "conversion.sql.opportunity", "conversion.opportunity.won", "conversion.click.mql", "conversion.sql.won",
+                "traffic_to_lead",
+                "cpa.impression", "cpa.click", "cpa.lead", "cpa.mql", "cpa.sql", "cpa.opportunity", "cpa.won",
+                "cpa.lost", "cpa.renewal", "cpa.expansion", "cpa.churn",
+                "win_rate", "closed_win_rate", "avg_deal_size", "mroi", "ltv", "ltv_cac", "cac_payback_months",
+                "sales_velocity_per_day", "revenue_change", "deals_change", "renewal_rate", "nrr",
             ],
             SqliteReference.Metrics);
     }

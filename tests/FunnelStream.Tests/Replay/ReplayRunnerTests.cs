@@ -40,13 +40,16 @@ public class ReplayRunnerTests
             W8 + "events.impression,2", W8 + "events.click,1", W8 + "events.lead,1", W8 + "events.mql,0", W8 + "events.sql,0",
             W8 + "events.opportunity,0", W8 + "events.won,0", W8 + "events.lost,0", W8 + "events.renewal,0",
             W8 + "events.expansion,0", W8 + "events.churn,0", W8 + "events.spend,0",
-            W8 + "spend,2.25", W8 + "revenue,0",
+            W8 + "spend,2.25", W8 + "revenue,0", W8 + "expansion_revenue,0", W8 + "churned_revenue,0",
             W8 + "ctr,0.5", W8 + "cpm,1125", W8 + "cpc,2.25", W8 + "cpl,2.25",
             W8 + "conversion.impression.click,0.5", W8 + "conversion.click.lead,1", W8 + "conversion.lead.mql,0",
+            W8 + "conversion.click.mql,0", W8 + "traffic_to_lead,1",
+            W8 + "cpa.impression,1.125", W8 + "cpa.click,2.25", W8 + "cpa.lead,2.25", W8 + "mroi,-1",
             W9 + "events.impression,0", W9 + "events.click,0", W9 + "events.lead,0", W9 + "events.mql,0", W9 + "events.sql,0",
             W9 + "events.opportunity,0", W9 + "events.won,1", W9 + "events.lost,0", W9 + "events.renewal,0",
             W9 + "events.expansion,0", W9 + "events.churn,0", W9 + "events.spend,0",
-            W9 + "spend,0", W9 + "revenue,12000.5", W9 + "cac,0",
+            W9 + "spend,0", W9 + "revenue,12000.5", W9 + "expansion_revenue,0", W9 + "churned_revenue,0", W9 + "cac,0",
+            W9 + "cpa.won,0", W9 + "closed_win_rate,1", W9 + "avg_deal_size,12000.5", W9 + "ltv,12000.5", W9 + "cac_payback_months,0",
         ];
         Assert.Equal(expected, lines[1..]);
     }
