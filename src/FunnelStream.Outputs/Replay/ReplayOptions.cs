@@ -1,4 +1,5 @@
 using FunnelStream.Engine;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 
 namespace FunnelStream.Outputs.Replay;
@@ -30,6 +31,12 @@ public sealed class ReplayOptions
 
     /// <summary>The most distinct values kept per dimension before folding into <c>other</c>.</summary>
     public int MaxValuesPerDimension { get; init; } = 10_000;
+
+    /// <summary>Leakage detection over the replay (in event time); <c>null</c> for none. Its breakdown scopes are the <see cref="By"/> dimensions.</summary>
+    public LeakageOptions? Leakage { get; init; }
+
+    /// <summary>Receives the alert records when <see cref="Leakage"/> is set (e.g. a <see cref="ReplayAlertWriter"/>).</summary>
+    public ILeakageAlertSink? Alerts { get; init; }
 
     /// <summary>The current time, for the future-skew check; <c>null</c> for the system clock.</summary>
     public DateTimeOffset? Now { get; init; }

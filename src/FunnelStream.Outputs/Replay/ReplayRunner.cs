@@ -1,5 +1,6 @@
 using FunnelStream.Engine;
 using FunnelStream.Engine.Kpis;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 
 namespace FunnelStream.Outputs.Replay;
@@ -52,12 +53,17 @@ public static class ReplayRunner
         parser = new EventParser(funnel, options.Parser, interners);
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
         var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel));
+        // The leakage detector reads closed windows that divide its evaluation interval; when the
+        // output's window does not, the interval itself is added as a second size, hidden from the output.
+        bool extraWindow = options.Leakage is not null && options.Leakage.SourceWindow([options.Window]) is null;
         var engine = new FunnelEngine(funnel, new EngineOptions
         {
-            WindowSizes = [options.Window],
+            WindowSizes = extraWindow ? [options.Window, options.Leakage!.EvaluationInterval] : [options.Window],
             AllowedLateness = options.AllowedLateness,
             DedupHorizon = options.DedupHorizon,
-        }, interners, writer);
+        }, interners, extraWindow ? new WindowSizeFilter(writer, (long)options.Window.TotalMilliseconds) : writer);
+        if (options.Leakage is not null)
+            LeakageDetector.Attach(engine, options.Leakage, options.Alerts);
         var summary = new ReplaySummary();
         reader = new Utf8LineReader(input);
         while (reader.TryReadLine(out ReadOnlySpan<byte> line))

@@ -24,6 +24,9 @@ public sealed class FunnelStreamOptions
     public EventSettings Events { get; set; } = new();
 
     public PipelineSettings Pipeline { get; set; } = new();
+
+    /// <summary>Funnel leakage detection and alerts (issue 4).</summary>
+    public LeakageSettings Leakage { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>

@@ -1,4 +1,5 @@
 using FunnelStream.Engine;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +28,9 @@ public sealed class ResolvedSettings
     public EngineOptions Engine { get; }
 
     public EventParserOptions Parser { get; }
+
+    /// <summary>Leakage detection settings; <c>null</c> when <c>FunnelStream:Leakage:Enabled</c> is false.</summary>
+    public LeakageOptions? Leakage { get; private init; }
 
     /// <summary>The ingest settings for <paramref name="bootstrapServers"/> (which overrides the configured value when given).</summary>
     public IngestOptions Ingest(string bootstrapServers) => new()
@@ -131,6 +135,7 @@ public sealed class ResolvedSettings
         }
 
         CheckFieldMapping(raw.Events, funnel, errors);
+        LeakageOptions? leakage = errors.Count == 0 ? raw.Leakage.Resolve(funnel!, engine, errors) : null;
 
         if (errors.Count > 0)
             throw new ConfigurationException(errors);
@@ -146,7 +151,7 @@ public sealed class ResolvedSettings
         };
         foreach ((string field, string path) in raw.Events.Fields)
             parser.SetFieldPath(ContractField(field)!, path);
-        return new ResolvedSettings(raw, funnel!, engine, parser);
+        return new ResolvedSettings(raw, funnel!, engine, parser) { Leakage = leakage };
     }
 
     /// <summary>

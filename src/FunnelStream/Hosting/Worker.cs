@@ -1,5 +1,6 @@
 using FunnelStream.Configuration;
 using FunnelStream.Engine;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using FunnelStream.Kafka.Output;
@@ -29,7 +30,17 @@ internal sealed class Worker
         Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners);
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
+        if (settings.Leakage is not null)
+        {
+            _alerts = new LeakageAlertRouter(loggers.CreateLogger("FunnelStream.Leakage"));
+            Leakage = LeakageDetector.Attach(Engine, settings.Leakage, _alerts);
+        }
     }
+
+    private readonly LeakageAlertRouter? _alerts;
+
+    /// <summary>The leakage detector, or <c>null</c> when <c>FunnelStream:Leakage:Enabled</c> is false.</summary>
+    public LeakageDetector? Leakage { get; }
 
     public DimensionInterner[] Interners { get; }
 
@@ -54,6 +65,13 @@ internal sealed class Worker
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
         Registry.Register(new IngestMetricsCollector(Stats));
+        if (Leakage is not null)
+        {
+            ILogger alertLog = _loggers.CreateLogger("FunnelStream.Leakage");
+            _alerts!.Publisher = new AlertPublisher(producer, _settings.Raw.Leakage.Topic,
+                r => alertLog.LogWarning("Alert record not delivered to {Topic}: {Reason} (key {Key})", r.Topic, r.Error.Reason, System.Text.Encoding.UTF8.GetString(r.Message.Key ?? [])));
+            Registry.Register(new LeakageMetricsCollector(Leakage));
+        }
 
         await using WebApplication web = BuildWeb(pipeline);
         await web.StartAsync(stop).ConfigureAwait(false);
