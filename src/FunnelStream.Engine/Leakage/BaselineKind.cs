@@ -8,7 +8,8 @@ public enum BaselineKind
 
     /// <summary>
     /// An exponentially weighted mean of the transition's conversion per evaluation interval, with the
-    /// configured half-life; frozen while a leak is open on the scope, so that a leak never becomes its own baseline.
+    /// configured half-life, fed with the intervals as they leave the rolling window (so the data being
+    /// judged is never part of its own baseline), and frozen while a leak is open on the scope.
     /// </summary>
     Ewma,
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace FunnelStream.Engine.Leakage;
@@ -77,11 +78,14 @@ public sealed class LeakageAlert
     /// <summary>The evaluation (end of interval, event time) that produced this record; for a resolved record, when it resolved.</summary>
     public required long EvaluatedAtMs { get; init; }
 
+    // Records go to Kafka and files, never into HTML: '>' in an alert id stays '>'.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The record as one line of compact JSON (UTF-8, no trailing newline); field names in snake_case, times RFC 3339 UTC with ms.</summary>
     public byte[] ToJsonUtf8()
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
             WriteJson(json);
         return buffer.WrittenSpan.ToArray();
     }

@@ -47,6 +47,7 @@ public sealed class LeakageDetector
     private bool _bucketJudged;
     private long _opened;
     private long _resolved;
+    private long _judgements;
     private LeakageGauge[] _gauges = [];
 
     private LeakageDetector(FunnelEngine engine, LeakageOptions options, ILeakageAlertSink? sink, IConversionRateSource? rateSource)
@@ -101,6 +102,12 @@ public sealed class LeakageDetector
 
     /// <summary>Alerts resolved since start. Any thread.</summary>
     public long AlertsResolved => Volatile.Read(ref _resolved);
+
+    /// <summary>
+    /// Judgements made since start with a sufficient sample and a threshold: the (transition, scope,
+    /// interval) triples that could have opened an alert. Any thread.
+    /// </summary>
+    public long Judgements => Volatile.Read(ref _judgements);
 
     /// <summary>The scopes watched so far (the total first). Engine thread.</summary>
     public IReadOnlyList<LeakageScope> Scopes => _scopes;
@@ -243,6 +250,8 @@ public sealed class LeakageDetector
         if (st.ObservedMs < _windowMs)
             return;
         bool hasThreshold = !double.IsNaN(st.Threshold);
+        if (st.Sufficient && hasThreshold)
+            Interlocked.Increment(ref _judgements);
         bool breach = st.Sufficient && hasThreshold && st.Upper < st.Threshold;
         if (!st.Open)
         {
@@ -337,10 +346,12 @@ public sealed class LeakageDetector
     private void UpdateBaseline(int t, LeakageScope scope, LeakState st, long atMs)
     {
         (int from, int to, LeakageTransitionOptions o) = _transitions[t];
-        // Frozen while a leak is open, so that the leak never becomes the baseline it is judged against.
-        if (o.Baseline != BaselineKind.Ewma || st.Open || st.ObservedMs < _windowMs)
+        // The baseline learns from the interval that has just left the rolling window, never from the
+        // data being judged, and not while a leak is open: a leak never becomes its own baseline.
+        // Nor from the scope's first window, where a count-based rate is biased low.
+        if (o.Baseline != BaselineKind.Ewma || st.Open || st.ObservedMs < 2 * _windowMs)
             return;
-        ConversionSample step = _source.Sample(scope, from, to, atMs - _stepMs, atMs);
+        ConversionSample step = _source.Sample(scope, from, to, atMs - _windowMs - _stepMs, atMs - _windowMs);
         st.EwmaFrom += _alpha * (step.FromEvents - st.EwmaFrom);
         st.EwmaTo += _alpha * (step.ToEvents - st.EwmaTo);
         st.HistoryMs += _stepMs;
