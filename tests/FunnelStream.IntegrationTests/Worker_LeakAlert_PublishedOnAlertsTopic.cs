@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -65,6 +66,8 @@ public sealed class Worker_LeakAlert_PublishedOnAlertsTopic
         Assert.InRange(m.Value("funnel_conversion_upper_ratio", total)!.Value, 0.25, 0.35);
         // total, campaign=spring and channel=linkedin each leaked once.
         Assert.Equal(3, m.Value("funnel_leakage_alerts_opened_total"));
+        (int lint, string complaints) = PromtoolCheckMetrics(m.Text);
+        Assert.True(lint == 0 && complaints.Length == 0, $"promtool check metrics: {complaints}");
 
         using var consumer = new ConsumerBuilder<string?, byte[]>(new ConsumerConfig
         {
@@ -95,6 +98,23 @@ public sealed class Worker_LeakAlert_PublishedOnAlertsTopic
         Assert.Equal("benchmark", opened.RootElement.GetProperty("threshold_kind").GetString());
         DateTimeOffset firstSeen = DateTimeOffset.Parse(opened.RootElement.GetProperty("first_seen").GetString()!, CultureInfo.InvariantCulture);
         Assert.InRange(firstSeen, t0.AddMinutes(30), t0.AddMinutes(65));
+    }
+
+    private static (int Code, string Output) PromtoolCheckMetrics(string exposition)
+    {
+        var info = new ProcessStartInfo("promtool", ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process p = Process.Start(info) ?? throw new InvalidOperationException("promtool is required; ./test.sh installs it");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write(exposition);
+        p.StandardInput.Close();
+        p.WaitForExit();
+        return (p.ExitCode, (stdout.Result + stderr.Result).Trim());
     }
 
     private static bool IsTotalResolved(ConsumeResult<string?, byte[]> r) => Field(r, "scope") == "total" && Field(r, "kind") == "resolved";
