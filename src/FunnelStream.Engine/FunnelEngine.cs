@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FunnelStream.Engine.Journeys;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Engine.State;
 using FunnelStream.Engine.Windows;
 using FunnelStream.Events;
@@ -37,6 +38,7 @@ public sealed class FunnelEngine
     private readonly ClosedWindow _closedView;
     private readonly Action<WindowAccumulator> _emit;
     private readonly JourneyStore? _journeys;
+    private LeakageDetector? _leakage;
     private long _nextCloseAt = long.MaxValue;
     private long _lateBeforeMs = long.MinValue;
     private long _duplicates;
@@ -156,6 +158,14 @@ public sealed class FunnelEngine
             _journeys.PublishSnapshot(_watermark.Current, endOfInput: true);
     }
 
+    /// <summary>Feeds every closed window to <paramref name="detector"/> too (after the sink); see <see cref="LeakageDetector.Attach"/>. Before the first event.</summary>
+    internal void AttachLeakage(LeakageDetector detector)
+    {
+        if (_leakage is not null)
+            throw new InvalidOperationException("a leakage detector is already attached");
+        _leakage = detector;
+    }
+
     // ---- Readable from any thread ----
 
     /// <summary>The newest event time counted, epoch ms (<see cref="long.MinValue"/> before any): where the live rolling windows end. Any thread.</summary>
@@ -248,12 +258,13 @@ public sealed class FunnelEngine
     private void Emit(WindowAccumulator window)
     {
         _closedWindows++;
-        if (_sink is null)
+        if (_sink is null && _leakage is null)
             return;
         _closedView.Attach(window);
         try
         {
-            _sink.OnWindowClosed(_closedView);
+            _sink?.OnWindowClosed(_closedView);
+            _leakage?.OnWindowClosed(_closedView);
         }
         finally
         {

@@ -1,14 +1,16 @@
 namespace FunnelStream.Generator;
 
 /// <summary>
-/// A funnel leak to inject: from <see cref="Start"/> on, the conversion probability of one
+/// A funnel leak to inject: from <see cref="Start"/> until <see cref="End"/>, the conversion probability of one
 /// transition of the ordered funnel is multiplied by <see cref="Factor"/>, optionally only for one
 /// campaign and/or channel. For demos and tests of leak detection.
 /// </summary>
 /// <remarks>
 /// The factor applies to journeys whose <see cref="From"/> event happens at or after <see cref="Start"/>
-/// (the moment the generator decides whether the journey goes on). Defaults: <see cref="Factor"/> 0.5,
-/// <see cref="Start"/> <see cref="DateTimeOffset.MinValue"/> (from the beginning), no campaign or channel filter.
+/// and before <see cref="End"/> (the moment the generator decides whether the journey goes on), so a
+/// leak that ends is a recovery. Defaults: <see cref="Factor"/> 0.5, <see cref="Start"/>
+/// <see cref="DateTimeOffset.MinValue"/> (from the beginning), <see cref="End"/>
+/// <see cref="DateTimeOffset.MaxValue"/> (never recovers), no campaign or channel filter.
 /// </remarks>
 public sealed class LeakOptions
 {
@@ -29,4 +31,7 @@ public sealed class LeakOptions
 
     /// <summary>When the leak begins. Default <see cref="DateTimeOffset.MinValue"/>: from the beginning.</summary>
     public DateTimeOffset Start { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>When the leak ends (the transition recovers); after <see cref="Start"/>. Default <see cref="DateTimeOffset.MaxValue"/>: never.</summary>
+    public DateTimeOffset End { get; set; } = DateTimeOffset.MaxValue;
 }

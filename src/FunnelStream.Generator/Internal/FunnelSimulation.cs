@@ -149,7 +149,7 @@ internal sealed class FunnelSimulation
         for (int i = 0; i < leaks.Length; i++)
         {
             LeakRule l = leaks[i];
-            if (l.From == from && ts >= l.StartMs && (l.Campaign < 0 || l.Campaign == campaign) && (l.Channel < 0 || l.Channel == channel))
+            if (l.From == from && ts >= l.StartMs && ts < l.EndMs && (l.Campaign < 0 || l.Campaign == campaign) && (l.Channel < 0 || l.Channel == channel))
                 p *= l.Factor;
         }
         return Math.Min(p, 1);

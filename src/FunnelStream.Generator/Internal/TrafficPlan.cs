@@ -200,7 +200,9 @@ internal sealed class TrafficPlan
         Check(channel >= 0 || l.Channel is null, $"{name}.Channel", $"'{l.Channel}' is not one of the channels ({string.Join(", ", Channels)})");
         Check(l.Factor >= 0 && double.IsFinite(l.Factor), $"{name}.Factor", $"must be a finite number >= 0 (got {l.Factor})");
         long startMs = l.Start == DateTimeOffset.MinValue ? long.MinValue : l.Start.ToUnixTimeMilliseconds();
-        return new LeakRule(from!.Value, campaign, channel, l.Factor, startMs);
+        long endMs = l.End == DateTimeOffset.MaxValue ? long.MaxValue : l.End.ToUnixTimeMilliseconds();
+        Check(endMs > startMs, $"{name}.End", $"must be after Start (got {l.End:O} <= {l.Start:O})");
+        return new LeakRule(from!.Value, campaign, channel, l.Factor, startMs, endMs);
     }
 
     private static double[] Cumulative(IEnumerable<double> weights)

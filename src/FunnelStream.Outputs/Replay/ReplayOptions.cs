@@ -1,6 +1,7 @@
 using FunnelStream.Engine;
 using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Kpis;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 
 namespace FunnelStream.Outputs.Replay;
@@ -46,11 +47,18 @@ public sealed class ReplayOptions
     /// (no <see cref="JourneyOptions.CohortRetention"/>), since the output is written once at the end.
     /// </summary>
     public JourneyOptions? Journeys { get; init; }
+
     /// <summary>Business constants of the KPIs (gross margin, ...).</summary>
     public KpiOptions Kpis { get; init; } = KpiOptions.Default;
 
     /// <summary>The mean sales-cycle length per window and breakdown, for <c>sales_velocity_per_day</c>; <c>null</c> leaves sales velocity out.</summary>
     public ISalesCycleSource? SalesCycle { get; init; }
+
+    /// <summary>Leakage detection over the replay (in event time); <c>null</c> for none. Its breakdown scopes are the <see cref="By"/> dimensions.</summary>
+    public LeakageOptions? Leakage { get; init; }
+
+    /// <summary>Receives the alert records when <see cref="Leakage"/> is set (e.g. a <see cref="ReplayAlertWriter"/>).</summary>
+    public ILeakageAlertSink? Alerts { get; init; }
 
     /// <summary>The current time, for the future-skew check; <c>null</c> for the system clock.</summary>
     public DateTimeOffset? Now { get; init; }

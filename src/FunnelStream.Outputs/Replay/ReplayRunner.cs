@@ -1,6 +1,7 @@
 using FunnelStream.Engine;
 using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Kpis;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 
 namespace FunnelStream.Outputs.Replay;
@@ -54,12 +55,17 @@ public static class ReplayRunner
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
         var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle);
         JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness));
+        // The leakage detector reads closed windows that divide its evaluation interval; when the
+        // output's window does not, the interval itself is added as a second size, hidden from the output.
+        bool extraWindow = options.Leakage is not null && options.Leakage.SourceWindow([options.Window]) is null;
         var engine = new FunnelEngine(funnel, new EngineOptions
         {
-            WindowSizes = [options.Window],
+            WindowSizes = extraWindow ? [options.Window, options.Leakage!.EvaluationInterval] : [options.Window],
             AllowedLateness = options.AllowedLateness,
             DedupHorizon = options.DedupHorizon,
-        }, interners, writer, journeys);
+        }, interners, extraWindow ? new WindowSizeFilter(writer, (long)options.Window.TotalMilliseconds) : writer, journeys);
+        if (options.Leakage is not null)
+            LeakageDetector.Attach(engine, options.Leakage, options.Alerts);
         long firstMs = long.MaxValue, lastMs = long.MinValue;
         var summary = new ReplaySummary();
         reader = new Utf8LineReader(input);

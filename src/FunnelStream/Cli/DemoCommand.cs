@@ -36,6 +36,8 @@ internal static class DemoCommand
             broker.CreateTopics(settings.Raw.Kafka.ResolvedTopics, 3);
             if (!string.IsNullOrEmpty(settings.Raw.Kafka.DeadLetterTopic))
                 broker.CreateTopic(settings.Raw.Kafka.DeadLetterTopic, 1);
+            if (settings.Leakage is not null)
+                broker.CreateTopic(settings.Raw.Leakage.Topic, 1);
             logger.LogInformation("Embedded broker at {Servers}", broker.BootstrapServers);
 
             var worker = new Worker(settings, loggers);

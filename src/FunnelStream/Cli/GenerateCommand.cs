@@ -26,7 +26,7 @@ internal static class GenerateCommand
             new Option<double>("--late") { Description = "Fraction of events that arrive later than the 5 min allowed lateness", DefaultValueFactory = _ => 0 },
             new Option<double>("--bad") { Description = "Fraction of malformed records (invalid JSON, missing fields, negative cost, ...)", DefaultValueFactory = _ => defaultBad },
             new Option<double>("--stage-delay-scale") { Description = "Multiplies the delays between stages (realistic: 1; hours become seconds at 0.001)", DefaultValueFactory = _ => defaultStageDelayScale },
-            new Option<string[]>("--leak") { Description = "Inject a leak: FROM:TO:FACTOR[:campaign=NAME|channel=NAME][@RFC3339-START], e.g. mql:sql:0.3:campaign=brand", AllowMultipleArgumentsPerToken = false });
+            new Option<string[]>("--leak") { Description = "Inject a leak: FROM:TO:FACTOR[:campaign=NAME|channel=NAME][@RFC3339-START[/RFC3339-END]], e.g. mql:sql:0.3:campaign=brand@2026-03-03T00:00:00Z/2026-03-03T12:00:00Z", AllowMultipleArgumentsPerToken = false });
 
         public TrafficOptions ToOptions(ParseResult parse, DateTimeOffset defaultStart)
         {
@@ -62,17 +62,22 @@ internal static class GenerateCommand
         {
             string spec = text;
             DateTimeOffset from = DateTimeOffset.MinValue;
+            DateTimeOffset until = DateTimeOffset.MaxValue;
             int at = spec.IndexOf('@');
             if (at >= 0)
             {
-                if (!DateTimeOffset.TryParse(spec[(at + 1)..], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from))
-                    throw new ArgumentException($"--leak: '{spec[(at + 1)..]}' is not an RFC 3339 time");
+                // @START or @START/END (an ISO 8601 interval): the leak recovers at END.
+                string[] times = spec[(at + 1)..].Split('/', 2);
+                if (!DateTimeOffset.TryParse(times[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out from))
+                    throw new ArgumentException($"--leak: '{times[0]}' is not an RFC 3339 time");
+                if (times.Length == 2 && !DateTimeOffset.TryParse(times[1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out until))
+                    throw new ArgumentException($"--leak: '{times[1]}' is not an RFC 3339 time");
                 spec = spec[..at];
             }
             string[] parts = spec.Split(':');
             if (parts.Length is < 3 or > 4 || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double factor) || factor < 0)
-                throw new ArgumentException($"--leak: '{text}' is not FROM:TO:FACTOR[:campaign=NAME|channel=NAME][@START]");
-            var leak = new LeakOptions { From = parts[0], To = parts[1], Factor = factor, Start = from };
+                throw new ArgumentException($"--leak: '{text}' is not FROM:TO:FACTOR[:campaign=NAME|channel=NAME][@START[/END]]");
+            var leak = new LeakOptions { From = parts[0], To = parts[1], Factor = factor, Start = from, End = until };
             if (parts.Length == 4)
             {
                 string[] kv = parts[3].Split('=', 2);

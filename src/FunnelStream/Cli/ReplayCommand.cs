@@ -16,9 +16,10 @@ internal static class ReplayCommand
         var by = new Option<string?>("--by") { Description = "Breakdown dimensions, comma-separated, from the configured dimensions' fields (campaign, channel, source, segment); omit for totals" };
         var format = new Option<ReplayFormat>("--format") { Description = "csv or jsonl", DefaultValueFactory = _ => ReplayFormat.Csv };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write here instead of stdout" };
+        var alerts = new Option<FileInfo?>("--alerts") { Description = "Also run leakage detection (FunnelStream:Leakage) in event time and write its alert records here, one JSON object per line; breakdown scopes and attribution come from --by" };
         var command = new Command("replay", "Run a JSONL file of events through the engine and write every window's counts and KPIs")
         {
-            input, window, by, format, output,
+            input, window, by, format, output, alerts,
         };
         command.SetAction(parse =>
         {
@@ -32,8 +33,15 @@ internal static class ReplayCommand
                 if (!FunnelDefinition.KnownDimensions.Contains(d))
                     throw new ArgumentException($"--by: unknown dimension '{d}'; allowed: {string.Join(", ", FunnelDefinition.KnownDimensions)}");
             }
+            FileInfo? alertsFile = parse.GetValue(alerts);
+            if (alertsFile is not null && settings.Leakage is null)
+                throw new ArgumentException("--alerts: leakage detection is disabled (FunnelStream:Leakage:Enabled is false)");
+            using StreamWriter? alertsWriter = alertsFile is null ? null : new StreamWriter(alertsFile.FullName, false, new UTF8Encoding(false), 1 << 16);
+            ReplayAlertWriter? alertSink = alertsWriter is null ? null : new ReplayAlertWriter(alertsWriter);
             var options = new ReplayOptions
             {
+                Leakage = alertSink is null ? null : settings.Leakage,
+                Alerts = alertSink,
                 Window = Durations.Parse(parse.GetValue(window)!, "--window"),
                 By = dims,
                 Format = parse.GetValue(format),
@@ -55,7 +63,7 @@ internal static class ReplayCommand
             Console.Error.WriteLine(
                 $"replay: {summary.Lines} lines, {summary.Counted} counted, {summary.Duplicates} duplicates, " +
                 $"{summary.Rejected.Values.Sum()} rejected ({string.Join(", ", summary.Rejected.OrderBy(r => r.Key).Select(r => $"{RejectReasons.Label(r.Key)} {r.Value}"))}), " +
-                $"{summary.Windows} windows");
+                $"{summary.Windows} windows" + (alertSink is null ? "" : $", {alertSink.Records} alert records"));
             return 0;
         });
         return command;

@@ -28,6 +28,9 @@ public sealed class FunnelStreamOptions
     public JourneySettings Journeys { get; set; } = new();
 
     public KpiSettings Kpis { get; set; } = new();
+
+    /// <summary>Funnel leakage detection and alerts (issue 4).</summary>
+    public LeakageSettings Leakage { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>

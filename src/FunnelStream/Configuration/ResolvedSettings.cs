@@ -1,6 +1,7 @@
 using FunnelStream.Engine;
 using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Kpis;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using Microsoft.Extensions.Configuration;
@@ -36,8 +37,12 @@ public sealed class ResolvedSettings
     /// <summary>The cardinality budget of <paramref name="dimension"/>: <c>Funnel:MaxValuesByDimension</c>, else <c>Funnel:MaxValuesPerDimension</c>.</summary>
     public int MaxValuesFor(string dimension) =>
         Raw.Funnel.MaxValuesByDimension.TryGetValue(dimension, out int max) ? max : Raw.Funnel.MaxValuesPerDimension;
+
     /// <summary>The KPI constants (<c>FunnelStream:Kpis</c>).</summary>
     public KpiOptions Kpis { get; private init; } = KpiOptions.Default;
+
+    /// <summary>Leakage detection settings; <c>null</c> when <c>FunnelStream:Leakage:Enabled</c> is false.</summary>
+    public LeakageOptions? Leakage { get; private init; }
 
     /// <summary>The ingest settings for <paramref name="bootstrapServers"/> (which overrides the configured value when given).</summary>
     public IngestOptions Ingest(string bootstrapServers) => new()
@@ -152,6 +157,7 @@ public sealed class ResolvedSettings
         }
         JourneyOptions? journeys = JourneySettingsResolver.Resolve(raw.Journeys, funnel, raw.Windows.AllowedLateness, errors);
         KpiOptions kpis = raw.Kpis.Resolve(funnel, errors);
+        LeakageOptions? leakage = errors.Count == 0 ? raw.Leakage.Resolve(funnel!, engine, errors) : null;
 
         if (errors.Count > 0)
             throw new ConfigurationException(errors);
@@ -167,7 +173,7 @@ public sealed class ResolvedSettings
         };
         foreach ((string field, string path) in raw.Events.Fields)
             parser.SetFieldPath(ContractField(field)!, path);
-        return new ResolvedSettings(raw, funnel!, engine, parser) { Journeys = journeys, Kpis = kpis };
+        return new ResolvedSettings(raw, funnel!, engine, parser) { Journeys = journeys, Kpis = kpis, Leakage = leakage };
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using FunnelStream.Configuration;
 using FunnelStream.Engine;
 using FunnelStream.Engine.Journeys;
+using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using FunnelStream.Kafka.Output;
@@ -32,7 +33,17 @@ internal sealed class Worker
             journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys));
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
+        if (settings.Leakage is not null)
+        {
+            _alerts = new LeakageAlertRouter(loggers.CreateLogger("FunnelStream.Leakage"));
+            Leakage = LeakageDetector.Attach(Engine, settings.Leakage, _alerts);
+        }
     }
+
+    private readonly LeakageAlertRouter? _alerts;
+
+    /// <summary>The leakage detector, or <c>null</c> when <c>FunnelStream:Leakage:Enabled</c> is false.</summary>
+    public LeakageDetector? Leakage { get; }
 
     public DimensionInterner[] Interners { get; }
 
@@ -60,6 +71,13 @@ internal sealed class Worker
         Registry.Register(new IngestMetricsCollector(Stats));
         if (_settings.Journeys is not null)
             Registry.Register(new JourneyMetricsCollector(Engine, _settings.Journeys));
+        if (Leakage is not null)
+        {
+            ILogger alertLog = _loggers.CreateLogger("FunnelStream.Leakage");
+            _alerts!.Publisher = new AlertPublisher(producer, _settings.Raw.Leakage.Topic,
+                r => alertLog.LogWarning("Alert record not delivered to {Topic}: {Reason} (key {Key})", r.Topic, r.Error.Reason, System.Text.Encoding.UTF8.GetString(r.Message.Key ?? [])));
+            Registry.Register(new LeakageMetricsCollector(Leakage));
+        }
         // Last, so that its series count covers every collector before it.
         Registry.Register(new CardinalityMetricsCollector(Interners));
 

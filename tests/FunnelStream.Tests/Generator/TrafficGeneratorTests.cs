@@ -318,6 +318,37 @@ public partial class TrafficGeneratorTests
     }
 
     [Fact]
+    public void Generate_LeakWithEnd_TransitionRecoversAfterIt()
+    {
+        TrafficOptions options = Boosted(Fast(eventsPerSecond: 300, duration: TimeSpan.FromMinutes(45)));
+        DateTimeOffset leakStart = options.Start.AddMinutes(10), leakEnd = options.Start.AddMinutes(25);
+        options.Leaks = [new LeakOptions { From = "mql", To = "sql", Factor = 0, Start = leakStart, End = leakEnd }];
+        var events = ParseValid(new TrafficGenerator(options).Generate()).Select(p => p.Event).ToList();
+        var sqlJourneys = events.Where(e => e.Type == "sql").Select(e => e.Journey).ToHashSet();
+        long startMs = leakStart.ToUnixTimeMilliseconds(), endMs = leakEnd.ToUnixTimeMilliseconds();
+        long cutoffMs = (options.Start + options.Duration).ToUnixTimeMilliseconds() - 300_000;
+        double Rate(long fromMs, long toMs)
+        {
+            var mqls = events.Where(e => e.Type == "mql" && e.TsMs >= fromMs && e.TsMs < Math.Min(toMs, cutoffMs)).ToList();
+            Assert.True(mqls.Count > 1000, $"only {mqls.Count} MQLs");
+            return mqls.Count(e => sqlJourneys.Contains(e.Journey)) / (double)mqls.Count;
+        }
+
+        Assert.InRange(Rate(long.MinValue, startMs), 0.45, 0.55);
+        Assert.Equal(0, Rate(startMs, endMs));
+        Assert.InRange(Rate(endMs, long.MaxValue), 0.45, 0.55);
+    }
+
+    [Fact]
+    public void Generate_LeakEndingBeforeItStarts_RejectedNamingTheKey()
+    {
+        TrafficOptions options = Fast();
+        options.Leaks = [new LeakOptions { From = "mql", To = "sql", Start = options.Start.AddMinutes(10), End = options.Start.AddMinutes(5) }];
+        var e = Assert.ThrowsAny<ArgumentException>(() => new TrafficGenerator(options));
+        Assert.Contains("Leaks[0].End", e.Message);
+    }
+
+    [Fact]
     public void Generate_LeakOnChannel_OnlyThatChannelLeaks()
     {
         TrafficOptions options = Boosted(Fast(eventsPerSecond: 300, duration: TimeSpan.FromMinutes(15)));
