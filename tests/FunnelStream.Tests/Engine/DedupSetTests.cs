@@ -31,4 +31,46 @@ public class DedupSetTests
             Assert.Equal(seen.Add(k), set.TryAdd(k, i));
         }
     }
+
+    /// <summary>
+    /// The in-place compaction keeps the set's answers exactly: against the previous implementation
+    /// (<see cref="DedupSetBaseline"/>), every <c>TryAdd</c>, <c>Count</c> and <c>Evictions</c> agree on
+    /// streams that repeat ids, move event time forwards and back, expire and hit the cap many times.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1024, 30)]
+    [InlineData(2, 1024, 3)]
+    [InlineData(3, 3000, 10)]
+    [InlineData(4, 5000, 120)]
+    [InlineData(5, 1024, 0)]
+    public void TryAdd_RandomStreamWithExpiryAndEviction_MatchesPreviousImplementation(int seed, int maxEntries, int horizonMinutes)
+    {
+        var set = new DedupSet(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
+        var reference = new DedupSetBaseline(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
+        var rng = new Random(seed);
+        long ts = 10 * 60_000;
+        long watermark = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            // Mostly new ids, some repeats of recent ones; small keys collide on the same home slots.
+            ulong id = rng.Next(4) == 0 ? (ulong)rng.Next(1, 3 * maxEntries) : (ulong)rng.NextInt64(1, long.MaxValue);
+            ts += rng.Next(-200, 300);
+            long eventTs = rng.Next(50) == 0 ? ts - rng.Next(0, 90 * 60_000) : ts;
+            Assert.Equal(reference.TryAdd(id, eventTs), set.TryAdd(id, eventTs));
+            if (rng.Next(100) == 0)
+            {
+                watermark = Math.Max(watermark, ts - rng.Next(0, 60_000));
+                set.Expire(watermark);
+                reference.Expire(watermark);
+            }
+            if (i % 1000 == 0)
+            {
+                Assert.Equal(reference.Count, set.Count);
+                Assert.Equal(reference.Evictions, set.Evictions);
+            }
+        }
+        Assert.Equal(reference.Count, set.Count);
+        Assert.Equal(reference.Evictions, set.Evictions);
+        Assert.True(set.Evictions > 0); // the cap was reached, not only expiry
+    }
 }
