@@ -26,9 +26,14 @@ internal sealed class DedupSet
     private int _mask;
     private long _oldestBucket = long.MaxValue;
     private long _keepFrom = long.MinValue;
+    private readonly bool _hugePages;
 
-    public DedupSet(TimeSpan horizon, int maxEntries)
+    /// <param name="horizon">How long (event time, behind the watermark) an id is remembered.</param>
+    /// <param name="maxEntries">The most ids remembered at once.</param>
+    /// <param name="hugePages">Whether large tables ask for huge pages (<see cref="LargeTables"/>); <c>false</c> only to measure the difference.</param>
+    public DedupSet(TimeSpan horizon, int maxEntries, bool hugePages = true)
     {
+        _hugePages = hugePages;
         _maxEntries = maxEntries;
         _horizonBuckets = (long)Math.Ceiling(horizon.TotalMilliseconds / BucketMs);
         _keys = new ulong[1024];
@@ -170,8 +175,8 @@ internal sealed class DedupSet
     private void Grow()
     {
         int capacity = _keys.Length * 2;
-        var keys = new ulong[capacity];
-        var buckets = new int[capacity];
+        ulong[] keys = LargeTables.Allocate<ulong>(capacity, _hugePages);
+        int[] buckets = LargeTables.Allocate<int>(capacity, _hugePages);
         int mask = capacity - 1;
         for (int j = 0; j < _keys.Length; j++)
         {
