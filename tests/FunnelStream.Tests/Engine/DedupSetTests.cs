@@ -73,4 +73,36 @@ public class DedupSetTests
         Assert.Equal(reference.Evictions, set.Evictions);
         Assert.True(set.Evictions > 0); // the cap was reached, not only expiry
     }
+
+    /// <summary>Past 4 MB the tables are huge-page advised (<see cref="LargeTables"/>); the set answers the same, prefetch hints included.</summary>
+    [Fact]
+    public void TryAdd_LargeHugePageTableWithPrefetch_MatchesPreviousImplementation()
+    {
+        var set = new DedupSet(TimeSpan.FromHours(24), 1_000_000);
+        var reference = new DedupSetBaseline(TimeSpan.FromHours(24), 1_000_000);
+        var rng = new Random(11);
+        var ids = new ulong[700_000];
+        for (int i = 0; i < ids.Length; i++)
+            ids[i] = rng.Next(5) == 0 && i > 0 ? ids[rng.Next(i)] : (ulong)rng.NextInt64(1, long.MaxValue);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (i + 8 < ids.Length)
+                set.Prefetch(ids[i + 8]);
+            Assert.Equal(reference.TryAdd(ids[i], i), set.TryAdd(ids[i], i));
+        }
+        Assert.Equal(reference.Count, set.Count);
+        Assert.True(set.Count > LargeTables.MinAdvisedBytes / 8 / 2); // the table did grow past the advised size
+    }
+
+    [Theory]
+    [InlineData(1000, true)]
+    [InlineData(3_000_000, true)]
+    [InlineData(3_000_000, false)]
+    public void Allocate_AnySize_ReturnsZeroedArrayOfThatLength(int length, bool hugePages)
+    {
+        ulong[] array = LargeTables.Allocate<ulong>(length, hugePages);
+        Assert.Equal(length, array.Length);
+        Assert.True(array.AsSpan().IndexOfAnyExcept(0UL) < 0);
+        array[^1] = 1; // writable to the end
+    }
 }
