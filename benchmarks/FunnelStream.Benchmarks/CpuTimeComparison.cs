@@ -11,7 +11,7 @@ namespace FunnelStream.Benchmarks;
 /// BenchmarkDotNet classes (each call is 1000 events).
 /// </summary>
 /// <remarks>
-/// <c>dotnet run -c Release --project benchmarks/FunnelStream.Benchmarks -- cpu [parse|engine|dedup|parts] [rounds]</c>
+/// <c>dotnet run -c Release --project benchmarks/FunnelStream.Benchmarks -- cpu [parse|engine|dedup|parts|windows] [rounds]</c>
 /// </remarks>
 internal static class CpuTimeComparison
 {
@@ -27,7 +27,8 @@ internal static class CpuTimeComparison
             "engine" => Engine(),
             "dedup" => Dedup(),
             "parts" => Parts(),
-            _ => throw new ArgumentException($"unknown suite '{suite}' (parse, engine, dedup, parts)"),
+            "windows" => Windows(),
+            _ => throw new ArgumentException($"unknown suite '{suite}' (parse, engine, dedup, parts, windows)"),
         };
         var process = Process.GetCurrentProcess();
         double Measure(Func<long> body, int calls)
@@ -95,6 +96,13 @@ internal static class CpuTimeComparison
         var b = new DedupBenchmarks();
         b.Setup();
         return [("previous (rebuild)", () => b.Baseline()), ("in place, 4 KB pages", () => b.SmallPages()), ("in place, huge pages", () => b.Current())];
+    }
+
+    private static (string, Func<long>)[] Windows()
+    {
+        var b = new WindowsBenchmarks();
+        b.Setup();
+        return [("previous (divide + scan)", b.Baseline), ("remembered window", b.Current)];
     }
 
     private static (string, Func<long>)[] Parts()
