@@ -27,6 +27,8 @@ internal sealed class DedupSet
     private int[] _minuteCounts = [];
     private int _mask;
     private long _oldestBucket = long.MaxValue;
+    // Kept exact on insert and removal, so finding the eviction cut needs one pass over the table, not two.
+    private long _newestBucket = long.MinValue;
     private long _keepFrom = long.MinValue;
     private readonly bool _hugePages;
 
@@ -68,6 +70,8 @@ internal sealed class DedupSet
         _buckets[i] = (int)bucket;
         if (bucket < _oldestBucket)
             _oldestBucket = bucket;
+        if (bucket > _newestBucket)
+            _newestBucket = bucket;
         Count++;
         if (Count * 2 > keys.Length || Count >= _maxEntries)
             Maintain();
@@ -121,14 +125,9 @@ internal sealed class DedupSet
     private long EvictionCut(int target)
     {
         long oldest = _oldestBucket;
-        long newest = long.MinValue;
+        long newest = _newestBucket;
         ulong[] keys = _keys;
         int[] buckets = _buckets;
-        for (int j = 0; j < keys.Length; j++)
-        {
-            if (keys[j] != 0 && buckets[j] > newest)
-                newest = buckets[j];
-        }
         long span = newest - oldest + 1;
         if (newest == long.MinValue || span > 1 << 20)
             return long.MinValue;
@@ -167,6 +166,7 @@ internal sealed class DedupSet
             start++; // at most half full, so there is an empty slot
         int count = 0;
         long oldest = long.MaxValue;
+        long newest = long.MinValue;
         for (int n = 0, j = (start + 1) & mask; n < keys.Length; n++, j = (j + 1) & mask)
         {
             ulong k = keys[j];
@@ -184,11 +184,14 @@ internal sealed class DedupSet
             count++;
             if (b < oldest)
                 oldest = b;
+            if (b > newest)
+                newest = b;
         }
         if (countAsEvictions)
             Evictions += Count - count;
         Count = count;
         _oldestBucket = oldest;
+        _newestBucket = newest;
     }
 
     private void Grow()
