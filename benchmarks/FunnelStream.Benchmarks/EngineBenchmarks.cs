@@ -19,6 +19,7 @@ public class EngineBenchmarks
 
     private byte[][] _payloads = [];
     private FunnelEvent[] _events = [];
+    private readonly FunnelEvent[] _batch = new FunnelEvent[PayloadCount];
     private EventParser _parser = null!;
     private FunnelEngine _engine = null!;
     private FunnelEngine _smallDedupEngine = null!;
@@ -97,6 +98,40 @@ public class EngineBenchmarks
             e.IdHash = (e.IdHash ^ salt) | 1;
             e.TimestampMs = ts + i;
             if (engine.Process(e, i % 3) == EventOutcome.Counted)
+                counted++;
+        }
+        return counted;
+    }
+
+    /// <summary>
+    /// Parse + engine as the worker splits them: the parser fills a batch, then the engine applies it,
+    /// prefetching <see cref="PrefetchDistance"/> events ahead (what <c>KafkaIngestPipeline.Apply</c>
+    /// can do with <see cref="FunnelEngine.Prefetch"/>; not wired there yet).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = PayloadCount)]
+    public int ParseBatchThenProcessPrefetch()
+    {
+        FunnelEngine engine = _engine;
+        EventParser parser = _parser;
+        byte[][] payloads = _payloads;
+        FunnelEvent[] batch = _batch;
+        ulong salt = (ulong)(++_round) * 0x9E3779B97F4A7C15UL;
+        long ts = _baseTs + _round * PayloadCount;
+        int n = 0;
+        for (int i = 0; i < payloads.Length; i++)
+        {
+            if (parser.Parse(payloads[i], out FunnelEvent e) != RejectReason.None)
+                continue;
+            e.IdHash = (e.IdHash ^ salt) | 1;
+            e.TimestampMs = ts + i;
+            batch[n++] = e;
+        }
+        int counted = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (i + PrefetchDistance < n)
+                engine.Prefetch(batch[i + PrefetchDistance]);
+            if (engine.Process(batch[i], i % 3) == EventOutcome.Counted)
                 counted++;
         }
         return counted;
