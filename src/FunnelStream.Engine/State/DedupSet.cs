@@ -29,6 +29,10 @@ internal sealed class DedupSet
     private long _oldestBucket = long.MaxValue;
     // Kept exact on insert and removal, so finding the eviction cut needs one pass over the table, not two.
     private long _newestBucket = long.MinValue;
+    // Ids per minute, indexed by minute modulo the length (a power of two): kept on insert and removal,
+    // so while the remembered minutes span no more than the length each entry is the exact count of its
+    // minute, and the eviction cut needs no pass over the table at all.
+    private readonly int[] _perMinute;
     private long _keepFrom = long.MinValue;
     private readonly bool _hugePages;
 
@@ -40,6 +44,7 @@ internal sealed class DedupSet
         _hugePages = hugePages;
         _maxEntries = maxEntries;
         _horizonBuckets = (long)Math.Ceiling(horizon.TotalMilliseconds / BucketMs);
+        _perMinute = new int[(int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Min(_horizonBuckets * 2 + 64, 1 << 20)), 4096, 1 << 20)];
         _keys = new ulong[1024];
         _buckets = new int[1024];
         _mask = 1023;
@@ -72,6 +77,7 @@ internal sealed class DedupSet
             _oldestBucket = bucket;
         if (bucket > _newestBucket)
             _newestBucket = bucket;
+        _perMinute[(int)bucket & (_perMinute.Length - 1)]++;
         Count++;
         if (Count * 2 > keys.Length || Count >= _maxEntries)
             Maintain();
@@ -131,6 +137,18 @@ internal sealed class DedupSet
         long span = newest - oldest + 1;
         if (newest == long.MinValue || span > 1 << 20)
             return long.MinValue;
+        if (span <= _perMinute.Length)
+        {
+            int ringMask = _perMinute.Length - 1;
+            long left = Count;
+            long at = oldest;
+            for (int m = 0; m < span && left > target; m++)
+            {
+                left -= _perMinute[(int)(oldest + m) & ringMask];
+                at = oldest + m + 1;
+            }
+            return at;
+        }
         if (_minuteCounts.Length < span)
             _minuteCounts = new int[Math.Max(span, _minuteCounts.Length * 2)];
         Array.Clear(_minuteCounts, 0, (int)span);
@@ -175,7 +193,10 @@ internal sealed class DedupSet
             int b = buckets[j];
             keys[j] = 0;
             if (b < keepFrom)
+            {
+                _perMinute[b & (_perMinute.Length - 1)]--;
                 continue;
+            }
             int i = (int)k & mask;
             while (keys[i] != 0)
                 i = (i + 1) & mask;

@@ -43,21 +43,22 @@ public class DedupSetTests
     [InlineData(3, 3000, 10)]
     [InlineData(4, 5000, 120)]
     [InlineData(5, 1024, 0)]
-    public void TryAdd_RandomStreamWithExpiryAndEviction_MatchesPreviousImplementation(int seed, int maxEntries, int horizonMinutes)
+    [InlineData(6, 2048, 60, 9_000, false)] // no watermark: remembered minutes span more than the per-minute ring
+    public void TryAdd_RandomStreamWithExpiryAndEviction_MatchesPreviousImplementation(int seed, int maxEntries, int horizonMinutes, int backMinutes = 90, bool expire = true)
     {
         var set = new DedupSet(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
         var reference = new DedupSetBaseline(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
         var rng = new Random(seed);
-        long ts = 10 * 60_000;
+        long ts = (10 + backMinutes) * 60_000L;
         long watermark = 0;
         for (int i = 0; i < 200_000; i++)
         {
             // Mostly new ids, some repeats of recent ones; small keys collide on the same home slots.
             ulong id = rng.Next(4) == 0 ? (ulong)rng.Next(1, 3 * maxEntries) : (ulong)rng.NextInt64(1, long.MaxValue);
             ts += rng.Next(-200, 300);
-            long eventTs = rng.Next(50) == 0 ? ts - rng.Next(0, 90 * 60_000) : ts;
+            long eventTs = rng.Next(50) == 0 ? Math.Max(0, ts - rng.NextInt64(0, backMinutes * 60_000L)) : ts;
             Assert.Equal(reference.TryAdd(id, eventTs), set.TryAdd(id, eventTs));
-            if (rng.Next(100) == 0)
+            if (expire && rng.Next(100) == 0)
             {
                 watermark = Math.Max(watermark, ts - rng.Next(0, 60_000));
                 set.Expire(watermark);
