@@ -128,6 +128,14 @@ public sealed class FunnelEngine
         return EventOutcome.Counted;
     }
 
+    /// <summary>
+    /// A hint for a caller that has a batch: call it for the event a few places ahead of the one being
+    /// processed (about 8), so that its dedup lookup, a likely cache miss in a table of millions of
+    /// ids, overlaps with the work in between. Changes nothing; optional (issue 8, EngineBenchmarks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(in FunnelEvent upcoming) => _dedup.Prefetch(upcoming.IdHash);
+
     /// <summary>Tells the engine the processing time (epoch ms), so idle sources stop holding the watermark back.</summary>
     public void SetProcessingTime(long nowMs)
     {

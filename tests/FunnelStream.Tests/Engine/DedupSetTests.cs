@@ -31,4 +31,79 @@ public class DedupSetTests
             Assert.Equal(seen.Add(k), set.TryAdd(k, i));
         }
     }
+
+    /// <summary>
+    /// The in-place compaction keeps the set's answers exactly: against the previous implementation
+    /// (<see cref="DedupSetBaseline"/>), every <c>TryAdd</c>, <c>Count</c> and <c>Evictions</c> agree on
+    /// streams that repeat ids, move event time forwards and back, expire and hit the cap many times.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1024, 30)]
+    [InlineData(2, 1024, 3)]
+    [InlineData(3, 3000, 10)]
+    [InlineData(4, 5000, 120)]
+    [InlineData(5, 1024, 0)]
+    [InlineData(6, 2048, 60, 9_000, false)] // no watermark: remembered minutes span more than the per-minute ring
+    public void TryAdd_RandomStreamWithExpiryAndEviction_MatchesPreviousImplementation(int seed, int maxEntries, int horizonMinutes, int backMinutes = 90, bool expire = true)
+    {
+        var set = new DedupSet(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
+        var reference = new DedupSetBaseline(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
+        var rng = new Random(seed);
+        long ts = (10 + backMinutes) * 60_000L;
+        long watermark = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            // Mostly new ids, some repeats of recent ones; small keys collide on the same home slots.
+            ulong id = rng.Next(4) == 0 ? (ulong)rng.Next(1, 3 * maxEntries) : (ulong)rng.NextInt64(1, long.MaxValue);
+            ts += rng.Next(-200, 300);
+            long eventTs = rng.Next(50) == 0 ? Math.Max(0, ts - rng.NextInt64(0, backMinutes * 60_000L)) : ts;
+            Assert.Equal(reference.TryAdd(id, eventTs), set.TryAdd(id, eventTs));
+            if (expire && rng.Next(100) == 0)
+            {
+                watermark = Math.Max(watermark, ts - rng.Next(0, 60_000));
+                set.Expire(watermark);
+                reference.Expire(watermark);
+            }
+            if (i % 1000 == 0)
+            {
+                Assert.Equal(reference.Count, set.Count);
+                Assert.Equal(reference.Evictions, set.Evictions);
+            }
+        }
+        Assert.Equal(reference.Count, set.Count);
+        Assert.Equal(reference.Evictions, set.Evictions);
+        Assert.True(set.Evictions > 0); // the cap was reached, not only expiry
+    }
+
+    /// <summary>Past 4 MB the tables are huge-page advised (<see cref="LargeTables"/>); the set answers the same, prefetch hints included.</summary>
+    [Fact]
+    public void TryAdd_LargeHugePageTableWithPrefetch_MatchesPreviousImplementation()
+    {
+        var set = new DedupSet(TimeSpan.FromHours(24), 1_000_000);
+        var reference = new DedupSetBaseline(TimeSpan.FromHours(24), 1_000_000);
+        var rng = new Random(11);
+        var ids = new ulong[700_000];
+        for (int i = 0; i < ids.Length; i++)
+            ids[i] = rng.Next(5) == 0 && i > 0 ? ids[rng.Next(i)] : (ulong)rng.NextInt64(1, long.MaxValue);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (i + 8 < ids.Length)
+                set.Prefetch(ids[i + 8]);
+            Assert.Equal(reference.TryAdd(ids[i], i), set.TryAdd(ids[i], i));
+        }
+        Assert.Equal(reference.Count, set.Count);
+        Assert.True(set.Count > LargeTables.MinAdvisedBytes / 8 / 2); // the table did grow past the advised size
+    }
+
+    [Theory]
+    [InlineData(1000, true)]
+    [InlineData(3_000_000, true)]
+    [InlineData(3_000_000, false)]
+    public void Allocate_AnySize_ReturnsZeroedArrayOfThatLength(int length, bool hugePages)
+    {
+        ulong[] array = LargeTables.Allocate<ulong>(length, hugePages);
+        Assert.Equal(length, array.Length);
+        Assert.True(array.AsSpan().IndexOfAnyExcept(0UL) < 0);
+        array[^1] = 1; // writable to the end
+    }
 }
