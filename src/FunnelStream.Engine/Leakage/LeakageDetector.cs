@@ -71,6 +71,11 @@ public sealed class LeakageDetector
         _scopeOfValue = funnel.Dimensions.Select(_ => new int[16]).ToArray();
         _valuesPerDimension = new int[funnel.Dimensions.Count];
         AddScope(-1, -1, null);
+        // Until the first evaluation every transition's total is shown as not leaking and without a
+        // sample, so that dashboards and alert rules see a 0 rather than no series at all.
+        _gauges = Enumerable.Range(0, _transitions.Length)
+            .Select(t => new LeakageGauge(t, _scopes[0], false, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, false))
+            .ToArray();
     }
 
     /// <summary>
@@ -94,7 +99,7 @@ public sealed class LeakageDetector
     /// <summary>The watched transitions (stage names), in configuration order. Any thread.</summary>
     public IReadOnlyList<(string From, string To)> Transitions { get; }
 
-    /// <summary>The latest judgement of every transition and scope (after the latest evaluation); empty before the first. Any thread.</summary>
+    /// <summary>The latest judgement of every transition and scope (after the latest evaluation); before the first, each transition's total, inactive and without a sample. Any thread.</summary>
     public IReadOnlyList<LeakageGauge> Gauges => Volatile.Read(ref _gauges);
 
     /// <summary>Alerts opened since start. Any thread.</summary>

@@ -5,7 +5,7 @@ namespace FunnelStream.Tests.Engine;
 /// <summary>
 /// <see cref="FunnelStream.Engine.State.DedupSet"/> as it was before its maintenance became an
 /// in-place compaction (issue 8): every removal rebuilt the table into a second array. Kept, unchanged
-/// but for its name, as the reference that <see cref="DedupSetTests"/> checks the current set against
+/// but for its name, as the reference that <c>DedupSetTests</c> checks the current set against
 /// (same answers, counts and evictions for any stream) and as the "before" row of the benchmarks.
 /// </summary>
 internal sealed class DedupSetBaseline

@@ -6,7 +6,7 @@ namespace FunnelStream.Tests.Engine;
 /// <summary>
 /// <see cref="TumblingWindows"/> as it was before it remembered the window of the previous event
 /// (issue 8): every lookup computed the window start with two divisions and scanned the open list.
-/// Kept, unchanged but for its name, as the reference of <see cref="TumblingWindowsTests"/> and the
+/// Kept, unchanged but for its name, as the reference of <c>TumblingWindowsTests</c> and the
 /// "before" row of the benchmarks.
 /// </summary>
 internal sealed class TumblingWindowsBaseline(long sizeMs, SlotLayout layout)

@@ -171,4 +171,23 @@ public class LeakageDetectorTests
         var e = Assert.Throws<ArgumentException>(() => LeakageDetector.Attach(engine, new LeakageOptions(), null));
         Assert.Equal("EvaluationInterval", e.ParamName);
     }
+
+    [Fact]
+    public void Gauges_BeforeFirstEvaluation_EveryTransitionTotalInactiveWithoutSample()
+    {
+        // Dashboards and the FunnelLeakageActive rule need a 0, not an absent series, from start-up on.
+        var engine = new FunnelEngine(FunnelDefinition.Default, new EngineOptions { WindowSizes = [TimeSpan.FromMinutes(1)] },
+            FunnelDefinition.Default.Dimensions.Select(d => new DimensionInterner(d, 10)).ToArray());
+        LeakageDetector detector = LeakageDetector.Attach(engine, new LeakageOptions(), null);
+
+        Assert.Equal(detector.Transitions.Count, detector.Gauges.Count);
+        Assert.All(detector.Gauges, g =>
+        {
+            Assert.True(g.Scope.IsTotal);
+            Assert.False(g.Active);
+            Assert.False(g.SampleSufficient);
+            Assert.Equal(0, g.FromEvents);
+        });
+        Assert.Equal(Enumerable.Range(0, detector.Transitions.Count), detector.Gauges.Select(g => g.Transition));
+    }
 }
