@@ -33,6 +33,9 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>Set when the consumer thread waits for everything before it to be applied (a rebalance or shutdown).</summary>
     public ManualResetEventSlim? Barrier { get; set; }
 
+    /// <summary>The <see cref="IDeliveryGate.Mark"/> taken after the engine applied this batch; its offsets wait for it.</summary>
+    public long DeliveryMark { get; set; }
+
     public bool IsFull => Count == Events.Length;
 
     public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null;
@@ -81,5 +84,6 @@ internal sealed class IngestBatch(int capacity)
         AddedSources.Clear();
         RemovedSources.Clear();
         Barrier = null;
+        DeliveryMark = 0;
     }
 }

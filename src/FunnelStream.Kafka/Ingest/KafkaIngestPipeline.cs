@@ -50,6 +50,7 @@ public sealed class KafkaIngestPipeline
     private int _lastSource = -1;
     private IngestBatch _batch = null!;
     private volatile bool _ready;
+    private bool _pausedForOutput;
     private Error? _fatal;
     private int _nextSource;
 
@@ -71,6 +72,13 @@ public sealed class KafkaIngestPipeline
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>
+    /// Output records this pipeline's offsets must wait for (issue 5); <c>null</c> when nothing is
+    /// published. A batch's offsets are stored only once every output record produced up to the end
+    /// of applying it is acknowledged, in batch order.
+    /// </summary>
+    public IDeliveryGate? DeliveryGate { get; init; }
 
     /// <summary>True once partitions are assigned and the consumer is reading. Any thread.</summary>
     public bool IsReady => _ready;
@@ -145,6 +153,7 @@ public sealed class KafkaIngestPipeline
             while (!stop.IsCancellationRequested && _fatal is null)
             {
                 StoreApplied(consumer);
+                HoldForOutput(consumer);
                 ConsumeResult<byte[], byte[]>? record;
                 try
                 {
@@ -233,8 +242,9 @@ public sealed class KafkaIngestPipeline
         _logger.LogInformation("Stopping: applying consumed records, flushing dead letters, committing offsets");
         DrainThroughEngine(consumer);
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
+        StoreApplied(consumer); // offsets held back for output records acknowledged by the flush
         if (inFlight > 0)
-            _logger.LogError("{Count} dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
+            _logger.LogError("{Count} output or dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
         else
             CommitStored(consumer);
         consumer.Close();
@@ -264,6 +274,7 @@ public sealed class KafkaIngestPipeline
             _batch.AddedSources.Add(id);
         }
         _lastPartition = -1;
+        _pausedForOutput = false; // new partitions start resumed; the next check pauses them all again if needed
         SendCurrent();
         _ready = _sources.Count > 0;
         _logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
@@ -273,7 +284,9 @@ public sealed class KafkaIngestPipeline
     {
         _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         DrainThroughEngine(consumer);
-        if (_producer.Flush(TimeSpan.FromSeconds(10)) == 0)
+        int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
+        StoreApplied(consumer);
+        if (inFlight == 0)
             CommitStored(consumer);
         ForgetSources(partitions.Select(p => p.TopicPartition));
     }
@@ -330,8 +343,11 @@ public sealed class KafkaIngestPipeline
 
     private void StoreApplied(IConsumer<byte[], byte[]> consumer)
     {
-        while (_applied.TryDequeue(out IngestBatch? done))
+        while (_applied.TryPeek(out IngestBatch? done))
         {
+            if (DeliveryGate is { } gate && !gate.IsDeliveredThrough(done.DeliveryMark))
+                return; // an output record is not acknowledged yet: no offset passes it (retried until it is)
+            _applied.TryDequeue(out _);
             foreach (int source in done.CoveredSources)
             {
                 (TopicPartition tp, long next) = done.NextOffset(source);
@@ -349,6 +365,31 @@ public sealed class KafkaIngestPipeline
             done.Reset();
             _free.Push(done);
         }
+    }
+
+    /// <summary>
+    /// While output records are not acknowledged, applied batches wait in <c>_applied</c> for their
+    /// offsets to be stored; past twice the channel capacity the assigned partitions are paused so
+    /// that memory stays bounded, and resumed once deliveries catch up.
+    /// </summary>
+    private void HoldForOutput(IConsumer<byte[], byte[]> consumer)
+    {
+        if (DeliveryGate is null)
+            return;
+        bool hold = _applied.Count >= 2 * _options.ChannelCapacity;
+        if (hold == _pausedForOutput)
+            return;
+        List<TopicPartition> assigned = consumer.Assignment;
+        if (hold)
+        {
+            _logger.LogWarning("Output records are not being acknowledged; pausing {Count} partitions until they are", assigned.Count);
+            consumer.Pause(assigned);
+        }
+        else
+        {
+            consumer.Resume(assigned);
+        }
+        _pausedForOutput = hold;
     }
 
     private void MeasureLag(IConsumer<byte[], byte[]> consumer)
@@ -411,6 +452,9 @@ public sealed class KafkaIngestPipeline
         foreach (int source in batch.RemovedSources)
             engine.RemoveSource(source);
         ManualResetEventSlim? barrier = batch.Barrier;
+        batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
+        // The batch may wait for output deliveries before its offsets are stored: release the payloads now.
+        Array.Clear(batch.Records, 0, batch.Count);
         _applied.Enqueue(batch);
         barrier?.Set();
     }

@@ -24,6 +24,8 @@ public sealed class FunnelStreamOptions
     public EventSettings Events { get; set; } = new();
 
     public PipelineSettings Pipeline { get; set; } = new();
+
+    public OutputSettings Outputs { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>

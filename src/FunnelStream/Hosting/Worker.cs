@@ -26,7 +26,8 @@ internal sealed class Worker
         _settings = settings;
         _loggers = loggers;
         Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.Raw.Funnel.MaxValuesPerDimension)).ToArray();
-        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners);
+        Outputs = new KpiOutputs(settings);
+        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, Outputs.WindowSink);
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
     }
@@ -34,6 +35,9 @@ internal sealed class Worker
     public DimensionInterner[] Interners { get; }
 
     public FunnelEngine Engine { get; }
+
+    /// <summary>The KPI topics (docs/topics.md).</summary>
+    internal KpiOutputs Outputs { get; }
 
     public IngestStats Stats { get; }
 
@@ -47,10 +51,13 @@ internal sealed class Worker
     {
         ILogger logger = _loggers.CreateLogger("FunnelStream.Worker");
         IngestOptions ingest = _settings.Ingest(bootstrapServers);
-        using var producer = new KafkaProducerHandle(ingest.BootstrapServers, ingest.Client, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
+        var producerClient = new Dictionary<string, string>(ingest.Client) { ["message.timeout.ms"] = Outputs.DeliveryTimeoutMs };
+        using var producer = new KafkaProducerHandle(ingest.BootstrapServers, producerClient, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
+        await using OutputPublisher publisher = Outputs.Start(producer, Registry, _loggers.CreateLogger("FunnelStream.Kafka.Output"));
         var parser = new EventParser(_settings.Funnel, _settings.Parser, Interners);
         var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
-            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System);
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher };
+        Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
         Registry.Register(new IngestMetricsCollector(Stats));
@@ -65,6 +72,7 @@ internal sealed class Worker
         }
         finally
         {
+            await rolling.ConfigureAwait(false);
             await web.StopAsync(CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Stopped");
         }

@@ -1,0 +1,31 @@
+using FunnelStream.Outputs.Topics;
+
+namespace FunnelStream.Kafka.Output;
+
+/// <summary>
+/// Sends window records to <c>funnel.kpis</c>. Created with the engine (before Kafka is known) and
+/// attached to the <see cref="OutputPublisher"/> when the worker starts; the engine publishes only
+/// after that. Engine thread.
+/// </summary>
+public sealed class KpiTopicTarget : IKpiRecordTarget
+{
+    /// <summary>The <see cref="OutputPublisher.SchemaHeader"/> value of window records.</summary>
+    public static readonly string Schema = $"funnelstream.kpi.window/{KpiRecordSchema.Window}";
+
+    private OutputPublisher? _publisher;
+    private int _topic;
+
+    /// <summary>Routes records to topic number <paramref name="topic"/> of <paramref name="publisher"/>.</summary>
+    public void Attach(OutputPublisher publisher, int topic)
+    {
+        _publisher = publisher;
+        _topic = topic;
+    }
+
+    /// <inheritdoc />
+    public void Publish(KpiRecord record)
+    {
+        OutputPublisher publisher = _publisher ?? throw new InvalidOperationException("the KPI topic target is not attached to a publisher yet");
+        publisher.Publish(_topic, record.Key, record.Value, Schema, record.Revision);
+    }
+}
