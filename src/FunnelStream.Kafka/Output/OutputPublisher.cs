@@ -119,9 +119,9 @@ public sealed class OutputPublisher : IDeliveryGate, IAsyncDisposable
                 _logger.LogError("A record for {Topic} was not retried because the worker is stopping; its input offsets stay uncommitted", _stats.Topics[record.Topic]);
             return;
         }
+        _stats.AddDelivered(record.Topic);
         lock (_lock)
             _outstanding.Remove(record.Sequence);
-        _stats.AddDelivered(record.Topic);
     }
 
     private async Task RetryLoopAsync()
