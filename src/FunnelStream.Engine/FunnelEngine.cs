@@ -136,8 +136,18 @@ public sealed class FunnelEngine
         if (_watermark.SetProcessingTime(nowMs))
             OnWatermarkAdvanced();
         if (_sink is IProvisionalWindowSink provisional && _lastCountedAtMs <= nowMs - _idleMs)
+        {
             FlushIdle(provisional, nowMs - _latenessMs);
+            FlushedThroughMs = Math.Max(FlushedThroughMs, nowMs - _latenessMs);
+        }
     }
+
+    /// <summary>
+    /// Every open window ending at or before this (epoch ms) has been handed to the
+    /// <see cref="IProvisionalWindowSink"/> as it stands, by an idle flush; <see cref="long.MinValue"/>
+    /// before the first. Engine thread.
+    /// </summary>
+    public long FlushedThroughMs { get; private set; } = long.MinValue;
 
     /// <summary>Registers a source (an assigned partition) so it holds the watermark back from now on, even before its first event.</summary>
     public void AddSource(int source) => _watermark.Add(source);

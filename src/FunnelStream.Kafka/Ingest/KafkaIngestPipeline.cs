@@ -51,6 +51,7 @@ public sealed class KafkaIngestPipeline
     private IngestBatch _batch = null!;
     private volatile bool _ready;
     private bool _pausedForOutput;
+    private readonly HashSet<TopicPartition> _enginePartitions = [];
     private Error? _fatal;
     private int _nextSource;
 
@@ -79,6 +80,12 @@ public sealed class KafkaIngestPipeline
     /// of applying it is acknowledged, in batch order.
     /// </summary>
     public IDeliveryGate? DeliveryGate { get; init; }
+
+    /// <summary>
+    /// Called on the engine thread after each batch is applied, with the partitions the engine
+    /// currently counts (the multi-instance merge claims progress for them); <c>null</c> for none.
+    /// </summary>
+    public Action<IReadOnlyCollection<TopicPartition>>? AfterApply { get; init; }
 
     /// <summary>True once partitions are assigned and the consumer is reading. Any thread.</summary>
     public bool IsReady => _ready;
@@ -272,6 +279,7 @@ public sealed class KafkaIngestPipeline
                 Array.Resize(ref _partitionOfSource, Math.Max(id + 1, _partitionOfSource.Length * 2));
             _partitionOfSource[id] = tp;
             _batch.AddedSources.Add(id);
+            _batch.AddedPartitions.Add(tp);
         }
         _lastPartition = -1;
         _pausedForOutput = false; // new partitions start resumed; the next check pauses them all again if needed
@@ -305,6 +313,7 @@ public sealed class KafkaIngestPipeline
             {
                 _partitionOfSource[id] = null;
                 _batch.RemovedSources.Add(id);
+                _batch.RemovedPartitions.Add(tp);
                 _freeSources.Push(id);
             }
         }
@@ -451,6 +460,9 @@ public sealed class KafkaIngestPipeline
         }
         foreach (int source in batch.RemovedSources)
             engine.RemoveSource(source);
+        _enginePartitions.UnionWith(batch.AddedPartitions);
+        _enginePartitions.ExceptWith(batch.RemovedPartitions);
+        AfterApply?.Invoke(_enginePartitions);
         ManualResetEventSlim? barrier = batch.Barrier;
         batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
         // The batch may wait for output deliveries before its offsets are stored: release the payloads now.

@@ -56,7 +56,11 @@ public sealed class OutputPublisher : IDeliveryGate, IAsyncDisposable
     /// partitioned by <paramref name="key"/> (librdkafka's default partitioner). Never blocks on
     /// delivery; blocks only while the client's queue is full.
     /// </summary>
-    public void Publish(int topic, byte[] key, byte[] value, string schema, int? revision = null)
+    public void Publish(int topic, byte[] key, byte[] value, string schema, int? revision = null) =>
+        PublishTo(topic, Partition.Any, key, value, schema, revision);
+
+    /// <summary>As <see cref="Publish"/>, to partition <paramref name="partition"/> (<see cref="Partition.Any"/>: by key).</summary>
+    public void PublishTo(int topic, Partition partition, byte[] key, byte[] value, string schema, int? revision = null)
     {
         var headers = new Headers
         {
@@ -72,7 +76,7 @@ public sealed class OutputPublisher : IDeliveryGate, IAsyncDisposable
             _outstanding.Add(sequence);
         }
         _stats.AddProduced();
-        Send(new Outgoing(topic, new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, sequence));
+        Send(new Outgoing(new TopicPartition(_stats.Topics[topic], partition), topic, new Message<byte[]?, byte[]> { Key = key, Value = value, Headers = headers }, sequence));
     }
 
     /// <inheritdoc />
@@ -105,7 +109,7 @@ public sealed class OutputPublisher : IDeliveryGate, IAsyncDisposable
     }
 
     private void Send(Outgoing record) =>
-        _producer.Produce(_stats.Topics[record.Topic], record.Message, report => OnDelivery(record, report));
+        _producer.Produce(record.Destination, record.Message, report => OnDelivery(record, report));
 
     private void OnDelivery(Outgoing record, DeliveryReport<byte[]?, byte[]> report)
     {
@@ -135,5 +139,5 @@ public sealed class OutputPublisher : IDeliveryGate, IAsyncDisposable
         }
     }
 
-    private sealed record Outgoing(int Topic, Message<byte[]?, byte[]> Message, long Sequence);
+    private sealed record Outgoing(TopicPartition Destination, int Topic, Message<byte[]?, byte[]> Message, long Sequence);
 }

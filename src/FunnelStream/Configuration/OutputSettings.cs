@@ -23,6 +23,17 @@ public sealed class OutputSettings
     /// <summary>How long the producer tries one delivery attempt (librdkafka <c>message.timeout.ms</c>). Default 2 min; between 1 s and 1 h.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Several instances share the input partitions (one consumer group): each publishes partial
+    /// aggregates to <see cref="PartialsTopic"/> and the owner of a window's key merges them into
+    /// <see cref="KpiTopic"/> (docs/topics.md, "Several instances"). Every instance of the group must
+    /// set the same value. Default <c>false</c> (one instance sees every partition).
+    /// </summary>
+    public bool MergeInstances { get; set; }
+
+    /// <summary>Internal topic of partial aggregates (merge mode only). Default <c>funnel.kpis.partials</c>.</summary>
+    public string PartialsTopic { get; set; } = "funnel.kpis.partials";
+
     /// <summary>The problems of these settings, each naming its key; empty when valid.</summary>
     internal IEnumerable<string> Validate(string prefix)
     {
@@ -32,6 +43,10 @@ public sealed class OutputSettings
             yield return $"{prefix}:RollingInterval: must be 00:00:00 (off) or at least 00:00:01 (got {RollingInterval})";
         if (RollingInterval > TimeSpan.Zero && string.IsNullOrWhiteSpace(RollingTopic))
             yield return $"{prefix}:RollingTopic: must be set when RollingInterval is not zero";
+        if (MergeInstances && string.IsNullOrWhiteSpace(PartialsTopic))
+            yield return $"{prefix}:PartialsTopic: must be set when MergeInstances is true";
+        if (MergeInstances && string.IsNullOrWhiteSpace(KpiTopic))
+            yield return $"{prefix}:KpiTopic: must be set when MergeInstances is true (the merged records go there)";
         if (RetryBackoff < TimeSpan.FromMilliseconds(10) || RetryBackoff > TimeSpan.FromMinutes(10))
             yield return $"{prefix}:RetryBackoff: must be between 00:00:00.010 and 00:10:00 (got {RetryBackoff})";
         if (DeliveryTimeout < TimeSpan.FromSeconds(1) || DeliveryTimeout > TimeSpan.FromHours(1))

@@ -55,8 +55,9 @@ internal sealed class Worker
         using var producer = new KafkaProducerHandle(ingest.BootstrapServers, producerClient, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
         await using OutputPublisher publisher = Outputs.Start(producer, Registry, _loggers.CreateLogger("FunnelStream.Kafka.Output"));
         var parser = new EventParser(_settings.Funnel, _settings.Parser, Interners);
+        var merge = Outputs.StartMerge(ingest, producer, publisher, Engine, _loggers.CreateLogger("FunnelStream.Kafka.Merge"), stop);
         var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
-            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher };
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply };
         Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
@@ -73,6 +74,8 @@ internal sealed class Worker
         finally
         {
             await rolling.ConfigureAwait(false);
+            if (merge is { } m)
+                await m.Merger.ConfigureAwait(false);
             await web.StopAsync(CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Stopped");
         }
