@@ -11,6 +11,8 @@ public sealed class Cli_BadConfiguration_FailsAtStartNamingTheKey
     [InlineData("FunnelStream__Dedup__MaxEntries", "12", "FunnelStream:Dedup:MaxEntries")]
     [InlineData("FunnelStream__Windows__AllowedLatenes", "00:01:00", "AllowedLatenes")] // a typo is an unknown key
     [InlineData("FunnelStream__Windows__AllowedLateness", "soon", "FunnelStream:Windows:AllowedLateness")]
+    [InlineData("FunnelStream__Outputs__RollingInterval", "00:00:00.500", "FunnelStream:Outputs:RollingInterval")]
+    [InlineData("FunnelStream__Outputs__RetryBackoff", "00:00:00", "FunnelStream:Outputs:RetryBackoff")]
     public void Run_InvalidSetting_ExitCode2AndKeyNamed(string variable, string value, string expectedKey)
     {
         (int code, _, string stderr) = CliProcess.Run(
