@@ -160,7 +160,6 @@ public sealed class KafkaIngestPipeline
             while (!stop.IsCancellationRequested && _fatal is null)
             {
                 StoreApplied(consumer);
-                HoldForOutput(consumer);
                 ConsumeResult<byte[], byte[]>? record;
                 try
                 {
@@ -196,6 +195,7 @@ public sealed class KafkaIngestPipeline
                     nextTick = now + (long)TickInterval.TotalMilliseconds;
                     _parser.SetClock(now, now);
                     MeasureLag(consumer);
+                    HoldForOutput(consumer);
                 }
             }
             _stats.AddConsumed(consumed);
