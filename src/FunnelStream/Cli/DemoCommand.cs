@@ -36,6 +36,11 @@ internal static class DemoCommand
             broker.CreateTopics(settings.Raw.Kafka.ResolvedTopics, 3);
             if (!string.IsNullOrEmpty(settings.Raw.Kafka.DeadLetterTopic))
                 broker.CreateTopic(settings.Raw.Kafka.DeadLetterTopic, 1);
+            foreach (string output in new[] { settings.Raw.Outputs.KpiTopic, settings.Raw.Outputs.RollingTopic, settings.Raw.Outputs.PartialsTopic })
+            {
+                if (!string.IsNullOrEmpty(output))
+                    broker.CreateTopic(output, 1);
+            }
             logger.LogInformation("Embedded broker at {Servers}", broker.BootstrapServers);
 
             var worker = new Worker(settings, loggers);
