@@ -10,7 +10,7 @@ need_pkgs=()
 want=(librdkafka1 librdkafka-dev)
 # The test suite also drives the real Prometheus tools, kcat, sqlite3, and (with Debian's own
 # /usr/bin/python3) the OpenMetrics reference parser, a YAML parser and the load harness's Python peer.
-[ "${FUNNELSTREAM_SETUP_TESTS:-0}" = 1 ] && want+=(prometheus kcat sqlite3 python3-prometheus-client python3-yaml python3-confluent-kafka chromium)
+[ "${FUNNELSTREAM_SETUP_TESTS:-0}" = 1 ] && want+=(prometheus kcat sqlite3 python3-prometheus-client python3-yaml python3-confluent-kafka python3-jsonschema chromium)
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need_pkgs+=("$p")
 done

@@ -26,6 +26,12 @@ public sealed class ClosedWindow
     /// <summary>Window end, epoch ms (exclusive).</summary>
     public long EndMs => Window.EndMs;
 
+    /// <summary>
+    /// <c>true</c> when the watermark passed the end plus the allowed lateness (the contents can no
+    /// longer change); <c>false</c> for an idle flush to an <see cref="IProvisionalWindowSink"/>.
+    /// </summary>
+    public bool IsFinal { get; private set; }
+
     /// <summary>Window size, ms.</summary>
     public long SizeMs => Window.EndMs - Window.StartMs;
 
@@ -66,7 +72,11 @@ public sealed class ClosedWindow
         totals.SpendMicros += SpendMicros(slot);
     }
 
-    internal void Attach(WindowAccumulator? window) => _window = window;
+    internal void Attach(WindowAccumulator? window, bool final = true)
+    {
+        _window = window;
+        IsFinal = final;
+    }
 
     private WindowAccumulator Window => _window ?? throw new InvalidOperationException("a ClosedWindow is valid only during IWindowSink.OnWindowClosed");
 

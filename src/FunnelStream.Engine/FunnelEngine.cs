@@ -28,6 +28,7 @@ public sealed class FunnelEngine
     private readonly IReadOnlyList<DimensionInterner> _interners;
     private readonly IWindowSink? _sink;
     private readonly long _latenessMs;
+    private readonly long _idleMs;
     private readonly DedupSet _dedup;
     private readonly BreakdownSlots _slots;
     private readonly TumblingWindows[] _windows;
@@ -46,6 +47,8 @@ public sealed class FunnelEngine
     private long _closedWindows;
     private long _newestMs = long.MinValue;
     private long _watermarkSnapshot = long.MinValue;
+    private long _processingMs = long.MinValue;
+    private long _lastCountedAtMs = long.MinValue;
 
     /// <summary>Creates an engine.</summary>
     /// <param name="funnel">The funnel; its dimensions match <paramref name="interners"/>.</param>
@@ -75,7 +78,8 @@ public sealed class FunnelEngine
         _windows = options.WindowSizes.Order().Select(w => new TumblingWindows((long)w.TotalMilliseconds, layout)).ToArray();
         _cumulative = new CumulativeCounters(layout);
         _rolling = new RollingStageCounts(funnel.Stages.Count);
-        _watermark = new WatermarkTracker((long)options.IdleSourceTimeout.TotalMilliseconds);
+        _idleMs = (long)options.IdleSourceTimeout.TotalMilliseconds;
+        _watermark = new WatermarkTracker(_idleMs);
         _late = new long[funnel.Stages.Count];
         _closedView = new ClosedWindow(this, layout);
         _emit = Emit;
@@ -121,6 +125,7 @@ public sealed class FunnelEngine
         _rolling.Add(ts, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _journeys?.Observe(evt.JourneyHash, evt.Stage, ts);
         _counted++;
+        _lastCountedAtMs = _processingMs;
         if (ts > _newestMs)
             Volatile.Write(ref _newestMs, ts);
         if (_watermark.Observe(source, ts))
@@ -137,11 +142,33 @@ public sealed class FunnelEngine
     public void Prefetch(in FunnelEvent upcoming) => _dedup.Prefetch(upcoming.IdHash);
 
     /// <summary>Tells the engine the processing time (epoch ms), so idle sources stop holding the watermark back.</summary>
+    /// <remarks>
+    /// With an <see cref="IProvisionalWindowSink"/>, a quiet stream still publishes its windows: once
+    /// nothing has been counted for the idle-source timeout, every open window whose end plus the
+    /// allowed lateness is at or before <paramref name="nowMs"/> and that changed since it was last
+    /// flushed is handed to <see cref="IProvisionalWindowSink.OnWindowFlushed"/> (issue 5). Lateness
+    /// is still judged against the event-time watermark, so the live worker counts exactly what
+    /// replay counts; an event that lands in a flushed window makes the next flush (or the final
+    /// close) carry a new revision.
+    /// </remarks>
     public void SetProcessingTime(long nowMs)
     {
+        _processingMs = nowMs;
         if (_watermark.SetProcessingTime(nowMs))
             OnWatermarkAdvanced();
+        if (_sink is IProvisionalWindowSink provisional && _lastCountedAtMs <= nowMs - _idleMs)
+        {
+            FlushIdle(provisional, nowMs - _latenessMs);
+            FlushedThroughMs = Math.Max(FlushedThroughMs, nowMs - _latenessMs);
+        }
     }
+
+    /// <summary>
+    /// Every open window ending at or before this (epoch ms) has been handed to the
+    /// <see cref="IProvisionalWindowSink"/> as it stands, by an idle flush; <see cref="long.MinValue"/>
+    /// before the first. Engine thread.
+    /// </summary>
+    public long FlushedThroughMs { get; private set; } = long.MinValue;
 
     /// <summary>Registers a source (an assigned partition) so it holds the watermark back from now on, even before its first event.</summary>
     public void AddSource(int source) => _watermark.Add(source);
@@ -261,6 +288,30 @@ public sealed class FunnelEngine
             next = Math.Min(next, w.EarliestEnd);
         }
         _nextCloseAt = next;
+    }
+
+    private void FlushIdle(IProvisionalWindowSink sink, long endAtOrBeforeMs)
+    {
+        foreach (TumblingWindows size in _windows)
+        {
+            IReadOnlyList<WindowAccumulator> open = size.OpenWindows;
+            for (int i = 0; i < open.Count && open[i].EndMs <= endAtOrBeforeMs; i++)
+            {
+                WindowAccumulator w = open[i];
+                if (!w.Dirty)
+                    continue;
+                w.Dirty = false;
+                _closedView.Attach(w, final: false);
+                try
+                {
+                    sink.OnWindowFlushed(_closedView);
+                }
+                finally
+                {
+                    _closedView.Attach(null);
+                }
+            }
+        }
     }
 
     private void Emit(WindowAccumulator window)

@@ -13,6 +13,8 @@ public sealed class Cli_BadConfiguration_FailsAtStartNamingTheKey
     [InlineData("FunnelStream__Windows__AllowedLateness", "soon", "FunnelStream:Windows:AllowedLateness")]
     [InlineData("FunnelStream__Kpis__GrossMargin", "1.5", "FunnelStream:Kpis:GrossMargin")]
     [InlineData("FunnelStream__Kpis__ActionStages__0", "demo", "FunnelStream:Kpis:ActionStages")]
+    [InlineData("FunnelStream__Outputs__RollingInterval", "00:00:00.500", "FunnelStream:Outputs:RollingInterval")]
+    [InlineData("FunnelStream__Outputs__RetryBackoff", "00:00:00", "FunnelStream:Outputs:RetryBackoff")]
     public void Run_InvalidSetting_ExitCode2AndKeyNamed(string variable, string value, string expectedKey)
     {
         (int code, _, string stderr) = CliProcess.Run(

@@ -15,13 +15,16 @@ internal sealed class WorkerFixture : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ILoggerFactory _loggers;
+    private readonly bool _ownsBroker;
     private Task? _run;
 
-    public WorkerFixture(int partitions = 3, Action<FunnelStreamOptions>? configure = null)
+    /// <summary>A fixture with its own broker, or a second worker on <paramref name="sharedBroker"/> (whose topics exist; not disposed here).</summary>
+    public WorkerFixture(int partitions = 3, Action<FunnelStreamOptions>? configure = null, EmbeddedKafkaBroker? sharedBroker = null)
     {
-        Broker = EmbeddedKafkaBroker.Start();
-        Broker.CreateTopics(["funnel.clicks", "funnel.leads", "funnel.deals"], partitions);
-        Broker.CreateTopic("funnel.dlq", 1);
+        _ownsBroker = sharedBroker is null;
+        Broker = sharedBroker ?? EmbeddedKafkaBroker.Start();
+        if (_ownsBroker)
+            CreateTopics(Broker, partitions);
         var options = new FunnelStreamOptions();
         options.Web.Listen = "http://127.0.0.1:0";
         options.Kafka.GroupId = "it-" + Guid.NewGuid().ToString("N");
@@ -32,6 +35,16 @@ internal sealed class WorkerFixture : IAsyncDisposable
     }
 
     public EmbeddedKafkaBroker Broker { get; }
+
+    /// <summary>The input topics with <paramref name="partitions"/> partitions each, and the output topics.</summary>
+    public static void CreateTopics(EmbeddedKafkaBroker broker, int partitions)
+    {
+        broker.CreateTopics(["funnel.clicks", "funnel.leads", "funnel.deals"], partitions);
+        broker.CreateTopic("funnel.dlq", 1);
+        broker.CreateTopic("funnel.kpis", 3);
+        broker.CreateTopic("funnel.kpis.rolling", 1);
+        broker.CreateTopic("funnel.kpis.partials", 2);
+    }
 
     public ResolvedSettings Settings { get; }
 
@@ -108,7 +121,8 @@ internal sealed class WorkerFixture : IAsyncDisposable
         {
             Http.Dispose();
             _loggers.Dispose();
-            Broker.Dispose();
+            if (_ownsBroker)
+                Broker.Dispose();
         }
     }
 }

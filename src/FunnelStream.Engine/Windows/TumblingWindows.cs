@@ -57,6 +57,9 @@ internal sealed class TumblingWindows(long sizeMs, SlotLayout layout)
         }
     }
 
+    /// <summary>Open windows, oldest first; read-only use.</summary>
+    public IReadOnlyList<WindowAccumulator> OpenWindows => _open;
+
     /// <summary>The end of the oldest open window, or <see cref="long.MaxValue"/>.</summary>
     public long EarliestEnd => _open.Count > 0 ? _open[0].EndMs : long.MaxValue;
 

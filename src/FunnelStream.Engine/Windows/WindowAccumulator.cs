@@ -14,8 +14,12 @@ internal sealed class WindowAccumulator(SlotLayout layout)
     /// <summary>Counters laid out by <see cref="SlotLayout"/>; slots beyond the array's end are all zero.</summary>
     public long[] Data { get; private set; } = new long[layout.Stride * 16];
 
+    /// <summary>Whether an event was added since the window opened or was last flushed (idle flush).</summary>
+    public bool Dirty { get; set; }
+
     public void Reset(long startMs, long endMs)
     {
+        Dirty = false;
         StartMs = startMs;
         EndMs = endMs;
         Array.Clear(Data);
@@ -30,6 +34,7 @@ internal sealed class WindowAccumulator(SlotLayout layout)
         data[baseIndex + stage]++;
         data[baseIndex + _layout.StageCount + stage] += amountMicros;
         data[baseIndex + 2 * _layout.StageCount] += costMicros;
+        Dirty = true;
     }
 
     private long[] Grow(int slot)

@@ -30,8 +30,17 @@ internal sealed class IngestBatch(int capacity)
 
     public List<int> RemovedSources { get; } = [];
 
+    /// <summary>The partitions of <see cref="AddedSources"/>, in the same order.</summary>
+    public List<TopicPartition> AddedPartitions { get; } = [];
+
+    /// <summary>The partitions of <see cref="RemovedSources"/>, in the same order.</summary>
+    public List<TopicPartition> RemovedPartitions { get; } = [];
+
     /// <summary>Set when the consumer thread waits for everything before it to be applied (a rebalance or shutdown).</summary>
     public ManualResetEventSlim? Barrier { get; set; }
+
+    /// <summary>The <see cref="IDeliveryGate.Mark"/> taken after the engine applied this batch; its offsets wait for it.</summary>
+    public long DeliveryMark { get; set; }
 
     public bool IsFull => Count == Events.Length;
 
@@ -80,6 +89,9 @@ internal sealed class IngestBatch(int capacity)
         CoveredSources.Clear();
         AddedSources.Clear();
         RemovedSources.Clear();
+        AddedPartitions.Clear();
+        RemovedPartitions.Clear();
         Barrier = null;
+        DeliveryMark = 0;
     }
 }

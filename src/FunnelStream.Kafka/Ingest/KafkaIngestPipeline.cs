@@ -50,6 +50,8 @@ public sealed class KafkaIngestPipeline
     private int _lastSource = -1;
     private IngestBatch _batch = null!;
     private volatile bool _ready;
+    private bool _pausedForOutput;
+    private readonly HashSet<TopicPartition> _enginePartitions = [];
     private Error? _fatal;
     private int _nextSource;
 
@@ -71,6 +73,19 @@ public sealed class KafkaIngestPipeline
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>
+    /// Output records this pipeline's offsets must wait for (issue 5); <c>null</c> when nothing is
+    /// published. A batch's offsets are stored only once every output record produced up to the end
+    /// of applying it is acknowledged, in batch order.
+    /// </summary>
+    public IDeliveryGate? DeliveryGate { get; init; }
+
+    /// <summary>
+    /// Called on the engine thread after each batch is applied, with the partitions the engine
+    /// currently counts (the multi-instance merge claims progress for them); <c>null</c> for none.
+    /// </summary>
+    public Action<IReadOnlyCollection<TopicPartition>>? AfterApply { get; init; }
 
     /// <summary>True once partitions are assigned and the consumer is reading. Any thread.</summary>
     public bool IsReady => _ready;
@@ -180,6 +195,7 @@ public sealed class KafkaIngestPipeline
                     nextTick = now + (long)TickInterval.TotalMilliseconds;
                     _parser.SetClock(now, now);
                     MeasureLag(consumer);
+                    HoldForOutput(consumer);
                 }
             }
             _stats.AddConsumed(consumed);
@@ -233,8 +249,9 @@ public sealed class KafkaIngestPipeline
         _logger.LogInformation("Stopping: applying consumed records, flushing dead letters, committing offsets");
         DrainThroughEngine(consumer);
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
+        StoreApplied(consumer); // offsets held back for output records acknowledged by the flush
         if (inFlight > 0)
-            _logger.LogError("{Count} dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
+            _logger.LogError("{Count} output or dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
         else
             CommitStored(consumer);
         consumer.Close();
@@ -262,8 +279,10 @@ public sealed class KafkaIngestPipeline
                 Array.Resize(ref _partitionOfSource, Math.Max(id + 1, _partitionOfSource.Length * 2));
             _partitionOfSource[id] = tp;
             _batch.AddedSources.Add(id);
+            _batch.AddedPartitions.Add(tp);
         }
         _lastPartition = -1;
+        _pausedForOutput = false; // new partitions start resumed; the next check pauses them all again if needed
         SendCurrent();
         _ready = _sources.Count > 0;
         _logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
@@ -273,7 +292,9 @@ public sealed class KafkaIngestPipeline
     {
         _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         DrainThroughEngine(consumer);
-        if (_producer.Flush(TimeSpan.FromSeconds(10)) == 0)
+        int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
+        StoreApplied(consumer);
+        if (inFlight == 0)
             CommitStored(consumer);
         ForgetSources(partitions.Select(p => p.TopicPartition));
     }
@@ -292,6 +313,7 @@ public sealed class KafkaIngestPipeline
             {
                 _partitionOfSource[id] = null;
                 _batch.RemovedSources.Add(id);
+                _batch.RemovedPartitions.Add(tp);
                 _freeSources.Push(id);
             }
         }
@@ -330,8 +352,11 @@ public sealed class KafkaIngestPipeline
 
     private void StoreApplied(IConsumer<byte[], byte[]> consumer)
     {
-        while (_applied.TryDequeue(out IngestBatch? done))
+        while (_applied.TryPeek(out IngestBatch? done))
         {
+            if (DeliveryGate is { } gate && !gate.IsDeliveredThrough(done.DeliveryMark))
+                return; // an output record is not acknowledged yet: no offset passes it (retried until it is)
+            _applied.TryDequeue(out _);
             foreach (int source in done.CoveredSources)
             {
                 (TopicPartition tp, long next) = done.NextOffset(source);
@@ -349,6 +374,31 @@ public sealed class KafkaIngestPipeline
             done.Reset();
             _free.Push(done);
         }
+    }
+
+    /// <summary>
+    /// While output records are not acknowledged, applied batches wait in <c>_applied</c> for their
+    /// offsets to be stored; past twice the channel capacity the assigned partitions are paused so
+    /// that memory stays bounded, and resumed once deliveries catch up.
+    /// </summary>
+    private void HoldForOutput(IConsumer<byte[], byte[]> consumer)
+    {
+        if (DeliveryGate is null)
+            return;
+        bool hold = _applied.Count >= 2 * _options.ChannelCapacity;
+        if (hold == _pausedForOutput)
+            return;
+        List<TopicPartition> assigned = consumer.Assignment;
+        if (hold)
+        {
+            _logger.LogWarning("Output records are not being acknowledged; pausing {Count} partitions until they are", assigned.Count);
+            consumer.Pause(assigned);
+        }
+        else
+        {
+            consumer.Resume(assigned);
+        }
+        _pausedForOutput = hold;
     }
 
     private void MeasureLag(IConsumer<byte[], byte[]> consumer)
@@ -410,7 +460,13 @@ public sealed class KafkaIngestPipeline
         }
         foreach (int source in batch.RemovedSources)
             engine.RemoveSource(source);
+        _enginePartitions.UnionWith(batch.AddedPartitions);
+        _enginePartitions.ExceptWith(batch.RemovedPartitions);
+        AfterApply?.Invoke(_enginePartitions);
         ManualResetEventSlim? barrier = batch.Barrier;
+        batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
+        // The batch may wait for output deliveries before its offsets are stored: release the payloads now.
+        Array.Clear(batch.Records, 0, batch.Count);
         _applied.Enqueue(batch);
         barrier?.Set();
     }

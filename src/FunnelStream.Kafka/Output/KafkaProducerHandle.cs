@@ -52,6 +52,23 @@ public sealed class KafkaProducerHandle : IDisposable
         }
     }
 
+    /// <summary>As <see cref="Produce(string, Message{byte[], byte[]}, Action{DeliveryReport{byte[], byte[]}})"/>, to one partition (<see cref="Partition.Any"/>: the partitioner decides).</summary>
+    public void Produce(TopicPartition destination, Message<byte[]?, byte[]> message, Action<DeliveryReport<byte[]?, byte[]>> onDelivery)
+    {
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(destination, message, onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                _producer.Poll(TimeSpan.FromMilliseconds(100));
+            }
+        }
+    }
+
     /// <summary>Waits until every produced record is delivered or failed; returns the number still in flight.</summary>
     public int Flush(TimeSpan timeout) => _producer.Flush(timeout);
 

@@ -38,6 +38,11 @@ internal static class DemoCommand
                 broker.CreateTopic(settings.Raw.Kafka.DeadLetterTopic, 1);
             if (settings.Leakage is not null)
                 broker.CreateTopic(settings.Raw.Leakage.Topic, 1);
+            foreach (string output in new[] { settings.Raw.Outputs.KpiTopic, settings.Raw.Outputs.RollingTopic, settings.Raw.Outputs.PartialsTopic })
+            {
+                if (!string.IsNullOrEmpty(output))
+                    broker.CreateTopic(output, 1);
+            }
             logger.LogInformation("Embedded broker at {Servers}", broker.BootstrapServers);
 
             var worker = new Worker(settings, loggers);

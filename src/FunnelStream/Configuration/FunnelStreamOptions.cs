@@ -31,6 +31,8 @@ public sealed class FunnelStreamOptions
 
     /// <summary>Funnel leakage detection and alerts (issue 4).</summary>
     public LeakageSettings Leakage { get; set; } = new();
+
+    public OutputSettings Outputs { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>

@@ -100,6 +100,7 @@ public sealed class ResolvedSettings
         Check(raw.Events.Currency is { Length: 3 } c && c.All(char.IsAsciiLetterUpper), "Events:Currency", $"must be an ISO 4217 code such as USD (got '{raw.Events.Currency}')");
         Check(raw.Pipeline.BatchSize is >= 1 and <= 65_536, "Pipeline:BatchSize", $"must be between 1 and 65536 (got {raw.Pipeline.BatchSize})");
         Check(raw.Pipeline.ChannelCapacity is >= 1 and <= 4096, "Pipeline:ChannelCapacity", $"must be between 1 and 4096 (got {raw.Pipeline.ChannelCapacity})");
+        errors.AddRange(raw.Outputs.Validate($"{S}:Outputs"));
 
         FunnelDefinition? funnel = null;
         try

@@ -29,7 +29,8 @@ internal sealed class Worker
         _settings = settings;
         _loggers = loggers;
         Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.MaxValuesFor(d))).ToArray();
-        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, sink: null,
+        Outputs = new KpiOutputs(settings);
+        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, Outputs.WindowSink,
             journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys));
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
@@ -49,6 +50,9 @@ internal sealed class Worker
 
     public FunnelEngine Engine { get; }
 
+    /// <summary>The KPI topics (docs/topics.md).</summary>
+    internal KpiOutputs Outputs { get; }
+
     public IngestStats Stats { get; }
 
     public MetricsRegistry Registry { get; }
@@ -61,10 +65,14 @@ internal sealed class Worker
     {
         ILogger logger = _loggers.CreateLogger("FunnelStream.Worker");
         IngestOptions ingest = _settings.Ingest(bootstrapServers);
-        using var producer = new KafkaProducerHandle(ingest.BootstrapServers, ingest.Client, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
+        var producerClient = new Dictionary<string, string>(ingest.Client) { ["message.timeout.ms"] = Outputs.DeliveryTimeoutMs };
+        using var producer = new KafkaProducerHandle(ingest.BootstrapServers, producerClient, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
+        await using OutputPublisher publisher = Outputs.Start(producer, Registry, _loggers.CreateLogger("FunnelStream.Kafka.Output"));
         var parser = new EventParser(_settings.Funnel, _settings.Parser, Interners);
+        var merge = Outputs.StartMerge(ingest, producer, publisher, Engine, _loggers.CreateLogger("FunnelStream.Kafka.Merge"), stop);
         var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
-            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System);
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply };
+        Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
         Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis));
@@ -91,6 +99,9 @@ internal sealed class Worker
         }
         finally
         {
+            await rolling.ConfigureAwait(false);
+            if (merge is { } m)
+                await m.Merger.ConfigureAwait(false);
             await web.StopAsync(CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Stopped");
         }

@@ -1,0 +1,73 @@
+using FunnelStream.Kafka.EmbeddedBroker;
+using FunnelStream.TestSupport;
+
+namespace FunnelStream.IntegrationTests;
+
+/// <summary>
+/// Two workers in one consumer group, each counting only its input partitions, publish partial
+/// aggregates; the owner of each window merges them once every input partition has reported (the
+/// partitions without events included). funnel.kpis holds exactly one record per key and revision,
+/// and the highest revision of each key equals replay over all events.
+/// </summary>
+public sealed class KpiTopic_TwoInstancesMergeToOneRecordPerWindow
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task TwoInstancesOneGroup_MergedRecordsEqualReplayOncePerRevision()
+    {
+        using EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.Start();
+        WorkerFixture.CreateTopics(broker, partitions: 2);
+        string group = "it-merge-" + Guid.NewGuid().ToString("N");
+        void Configure(FunnelStream.Configuration.FunnelStreamOptions o)
+        {
+            KpiTopic_MatchesReplayIncludingRevision.Configure(o);
+            o.Kafka.GroupId = group;
+            o.Outputs.MergeInstances = true;
+        }
+        await using var first = new WorkerFixture(configure: Configure, sharedBroker: broker);
+        await using var second = new WorkerFixture(configure: Configure, sharedBroker: broker);
+        await first.StartAsync();
+        await second.StartAsync();
+        // Both members hold input partitions before any event exists, so neither sees all of them.
+        DateTime until = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            double a = (await first.ScrapeAsync()).Value("funnel_consumer_assigned_partitions") ?? 0;
+            double b = (await second.ScrapeAsync()).Value("funnel_consumer_assigned_partitions") ?? 0;
+            if (a > 0 && b > 0 && a + b == 6)
+                break;
+            Assert.True(DateTime.UtcNow < until, $"the group did not split the 6 input partitions (first {a}, second {b})");
+            await Task.Delay(200);
+        }
+
+        List<(string Topic, string Key, string Json)> events = KpiEvents.Build(KpiEvents.Base(), journeys: 16);
+        using (var producer = first.CreateProducer())
+        {
+            foreach ((string topic, string key, string json) in events)
+                await WorkerFixture.ProduceAsync(producer, topic, key, json);
+        }
+
+        IReadOnlyList<string> dims = first.Settings.Funnel.Dimensions;
+        var expected = ReplayExpectation.Replay(first.Settings, events.Select(e => e.Json));
+        using var reader = new KpiTopicReader(broker.BootstrapServers);
+        Assert.True(reader.ReadUntil(r => ReplayExpectation.Same(expected, ReplayExpectation.Latest(r, dims)), Deadline),
+            "merged funnel.kpis does not match replay:\n" + ReplayExpectation.Describe(expected, ReplayExpectation.Latest(reader.Records, dims)));
+        reader.ReadFor(TimeSpan.FromSeconds(4)); // whatever either instance would still publish
+
+        // Each instance counted only part of the events: the records are merges, not one instance's view.
+        double countedFirst = (await first.ScrapeAsync()).Sum("funnel_events_total");
+        double countedSecond = (await second.ScrapeAsync()).Sum("funnel_events_total");
+        Assert.True(countedFirst > 0 && countedSecond > 0, $"one instance counted everything ({countedFirst} / {countedSecond})");
+
+        Assert.True(ReplayExpectation.Same(expected, ReplayExpectation.Latest(reader.Records, dims)));
+        foreach (IGrouping<string, KpiTopicRecord> key in reader.Records.GroupBy(r => r.Key))
+            Assert.Equal(Enumerable.Range(0, key.Count()), key.Select(r => r.Revision).Order()); // one record per revision, no gaps
+        JsonSchemaCheck.AssertValid("kpi-window.schema.json", reader.Records.Select(r => r.Value));
+
+        using var partials = new KpiTopicReader(broker.BootstrapServers, "funnel.kpis.partials");
+        partials.ReadUntil(r => r.Count > 0, TimeSpan.FromSeconds(30));
+        partials.ReadFor(TimeSpan.FromSeconds(1));
+        JsonSchemaCheck.AssertValid("kpi-partial.schema.json", partials.Records.Select(r => r.Value));
+    }
+}
