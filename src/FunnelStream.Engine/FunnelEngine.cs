@@ -117,7 +117,7 @@ public sealed class FunnelEngine
         }
         _cumulative.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _rolling.Add(ts, evt.Stage, evt.AmountMicros, evt.CostMicros);
-        _journeys?.Observe(evt.JourneyHash, evt.Stage, ts);
+        _journeys?.Observe(evt.JourneyHash, evt.Stage, ts, slot);
         _counted++;
         if (ts > _newestMs)
             Volatile.Write(ref _newestMs, ts);

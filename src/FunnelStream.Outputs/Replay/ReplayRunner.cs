@@ -52,14 +52,20 @@ public static class ReplayRunner
         interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesByDimension.GetValueOrDefault(d, options.MaxValuesPerDimension))).ToArray();
         parser = new EventParser(funnel, options.Parser, interners);
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
-        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle);
-        JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness));
+        // Sales velocity divides by the mean cycle of the journeys won in each window and breakdown,
+        // measured by the journey store unless the caller brings its own source.
+        SalesCycleTracker? cycles = options.Journeys is not null && options.SalesCycle is null
+            ? new SalesCycleTracker([options.Window], options.AllowedLateness)
+            : null;
+        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle ?? cycles?.Windows);
+        JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness), cycles);
         var engine = new FunnelEngine(funnel, new EngineOptions
         {
             WindowSizes = [options.Window],
             AllowedLateness = options.AllowedLateness,
             DedupHorizon = options.DedupHorizon,
         }, interners, writer, journeys);
+        cycles?.UseSlotNames(engine);
         long firstMs = long.MaxValue, lastMs = long.MinValue;
         var summary = new ReplaySummary();
         reader = new Utf8LineReader(input);

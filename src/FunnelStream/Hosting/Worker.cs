@@ -28,8 +28,10 @@ internal sealed class Worker
         _settings = settings;
         _loggers = loggers;
         Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.MaxValuesFor(d))).ToArray();
+        // Rolling sales cycles only: the live worker reports KPIs over rolling windows, not closed ones.
+        SalesCycles = settings.Journeys is null ? null : new SalesCycleTracker([], settings.Engine.AllowedLateness);
         Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, sink: null,
-            journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys));
+            journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys, SalesCycles));
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
     }
@@ -37,6 +39,9 @@ internal sealed class Worker
     public DimensionInterner[] Interners { get; }
 
     public FunnelEngine Engine { get; }
+
+    /// <summary>The mean sales cycle of the journeys won in the rolling windows, for sales velocity; <c>null</c> without journeys.</summary>
+    public SalesCycleTracker? SalesCycles { get; }
 
     public IngestStats Stats { get; }
 
@@ -56,7 +61,7 @@ internal sealed class Worker
             _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
-        Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis));
+        Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis, SalesCycles?.Rolling));
         Registry.Register(new IngestMetricsCollector(Stats));
         if (_settings.Journeys is not null)
             Registry.Register(new JourneyMetricsCollector(Engine, _settings.Journeys));
