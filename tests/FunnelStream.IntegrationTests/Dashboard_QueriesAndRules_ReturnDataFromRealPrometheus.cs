@@ -44,6 +44,11 @@ public sealed partial class Dashboard_QueriesAndRules_ReturnDataFromRealPromethe
             o.Windows.Rolling = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromHours(1), TimeSpan.FromHours(24)];
             o.Journeys.ScanInterval = TimeSpan.FromSeconds(1);
             o.Kpis.NrrBase = 50_000m;
+            // Leak evidence within the test's time: judge every minute over the last two.
+            o.Leakage.EvaluationInterval = TimeSpan.FromMinutes(1);
+            o.Leakage.RollingWindow = TimeSpan.FromMinutes(2);
+            o.Leakage.BaselineHalfLife = TimeSpan.FromMinutes(1);
+            o.Leakage.UpdateInterval = TimeSpan.FromMinutes(1);
         });
         await fixture.StartAsync();
         using var stopTraffic = new CancellationTokenSource();
