@@ -21,6 +21,9 @@ OUT = HERE / "dashboards" / "funnelstream.json"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'job=~"$job",campaign=~"$campaign",channel=~"$channel"'
 JOB = 'job=~"$job"'
+# The $window values: exactly the windows deploy/prometheus/rules/ records (`...:rate5m`, `rate1h`,
+# `rate6h`), since panels read `...:rate$window`; a window without its rules would show "No data".
+WINDOWS = ["5m", "1h", "6h"]
 
 
 def expand(expr, stage=None):
@@ -34,8 +37,8 @@ def expand(expr, stage=None):
 
 def conversion_panel(p):
     a, b = p["conversion"]
-    ratio = (f'sum(increase(funnel_events_total{{stage="{b}",{SEL}}}[$window])) / '
-             f'(sum(increase(funnel_events_total{{stage="{a}",{SEL}}}[$window])) > 0)')
+    ratio = (f'sum(stage_campaign_channel:funnel_events:rate$window{{stage="{b}",{SEL}}}) / '
+             f'(sum(stage_campaign_channel:funnel_events:rate$window{{stage="{a}",{SEL}}}) > 0)')
     return {
         "title": f"{a} → {b}",
         "type": "timeseries",
@@ -47,7 +50,7 @@ def conversion_panel(p):
         "threshold_style": "line+area",
         "w": p.get("w", 8),
         "h": p.get("h", 7),
-        "description": p.get("description", f"Count-based conversion {b} / {a} over $window; red below the benchmark {p['benchmark']:g}."),
+        "description": p.get("description", f"Conversion {b} / {a} over $window (recorded rates summed over instances); red below the benchmark {p['benchmark']:g}."),
     }
 
 
@@ -138,7 +141,7 @@ def build():
             x += built["gridPos"]["w"]
             row_h = max(row_h, built["gridPos"]["h"])
         y += row_h
-    windows = ["5m", "15m", "1h", "6h", "24h"]
+    windows = WINDOWS
     return {
         "uid": "funnelstream",
         "title": "FunnelStream",

@@ -8,7 +8,7 @@ namespace FunnelStream.Tests.Deploy;
 // deploy/grafana/panels.yml by build_dashboard.py) and deploy/grafana/provisioning/. What needs a
 // running Prometheus (every query returns data) is in the integration tests,
 // Dashboard_QueriesAndRules_ReturnDataFromRealPrometheus.
-public class GrafanaDashboardTests
+public partial class GrafanaDashboardTests
 {
     private static readonly string Grafana = Path.Combine(DeployKit.Root, "deploy", "grafana");
     private static readonly Lazy<JsonDocument> Dashboard = new(() =>
@@ -79,12 +79,12 @@ public class GrafanaDashboardTests
         string[] prometheusOwn = ["up", "scrape_samples_scraped"];
         foreach ((string title, string expr) in Queries())
         {
-            foreach (Match m in Regex.Matches(expr, @"\b(funnel_[a-z0-9_]+)\b"))
+            foreach (Match m in Regex.Matches(RecordedSeries().Replace(expr, ""), @"\b(funnel_[a-z0-9_]+)\b"))
                 Assert.True(documented.Contains($"`{m.Value}`", StringComparison.Ordinal), $"panel \"{title}\" reads {m.Value}, which docs/metrics.md does not list");
-            Assert.True(Regex.IsMatch(expr, @"\bfunnel_") || prometheusOwn.Any(p => Regex.IsMatch(expr, $@"\b{p}\{{")), $"panel \"{title}\" reads none of FunnelStream's metrics: {expr}");
+            Assert.True(Regex.IsMatch(expr, @"\bfunnel_") || RecordedSeries().IsMatch(expr) || prometheusOwn.Any(p => Regex.IsMatch(expr, $@"\b{p}\{{")), $"panel \"{title}\" reads none of FunnelStream's metrics: {expr}");
             Assert.Contains("job=~\"$job\"", expr, StringComparison.Ordinal);
             // Breakdown series follow the campaign and channel variables.
-            foreach (Match m in Regex.Matches(expr, @"\b(funnel_events_total|funnel_spend_total|funnel_revenue_total)\{(?<labels>[^}]*)\}"))
+            foreach (Match m in Regex.Matches(expr, @"\b(funnel_events_total|funnel_spend_total|funnel_revenue_total|[a-z_]*campaign_channel:[a-z0-9_:$]+)\{(?<labels>[^}]*)\}"))
             {
                 Assert.Contains("campaign=~\"$campaign\"", m.Groups["labels"].Value, StringComparison.Ordinal);
                 Assert.Contains("channel=~\"$channel\"", m.Groups["labels"].Value, StringComparison.Ordinal);
@@ -105,6 +105,80 @@ public class GrafanaDashboardTests
             if (counters > 0)
                 Assert.Equal(counters, Regex.Matches(expr, @"\bsum(\s+by\s*\([^)]*\))?\s*\(\s*(rate|increase)\(").Count);
         }
+    }
+
+    // Panels that may read FunnelStream's counters raw (rate()/increase() over the scraped series, summed
+    // across instances in the query) rather than a recording rule, and why. Every other panel that
+    // aggregates a counter reads deploy/prometheus/rules/ (docs/dashboard.md, "Recording rules").
+    private static readonly Dictionary<string, string> RawCounterExemptions = new(StringComparer.Ordinal)
+    {
+        ["Funnel: events per stage in the time range"] = "increase over $__range, the dashboard's time range: no fixed-window rule covers it; an instant query, evaluated once per refresh",
+        ["CTR"] = "over $__range (instant query)",
+        ["CPM"] = "over $__range (instant query)",
+        ["CPC"] = "over $__range (instant query)",
+        ["CPL"] = "over $__range (instant query)",
+        ["CAC"] = "over $__range (instant query)",
+        ["ROI before COGS"] = "over $__range (instant query)",
+        ["Sales cycle p50 / p95 and mean"] = "a histogram without breakdown labels (a few series per instance); quantiles at $__rate_interval, the mean over $__range",
+        ["Time to convert p50 / p95"] = "a histogram by transition, no breakdown labels (a few series per instance); at $__rate_interval so it follows the zoom",
+        ["Records consumed per second"] = "pipeline health: one series per instance, cheap raw; at $__rate_interval so a stall shows at any zoom",
+        ["Rejected records per second by reason"] = "pipeline health: one series per instance and reason; $__rate_interval shows bursts",
+        ["Late events per second by stage"] = "pipeline health: one series per instance and stage; $__rate_interval shows bursts",
+        ["Duplicates dropped per second"] = "pipeline health: one series per instance; $__rate_interval shows bursts",
+        ["Dead letters per second"] = "pipeline health: one series per instance; $__rate_interval shows bursts",
+    };
+
+    [Fact]
+    public async Task Dashboard_CrossInstanceCounterAggregations_ReadRecordingRulesUnlessExempted()
+    {
+        // Several workers: the dashboard reads counters summed over instances by the recording rules,
+        // so each refresh does not re-aggregate every worker's breakdown series. Where a panel reads a
+        // counter raw it is listed above with the reason, and the list holds no stale entry.
+        string[] windows = Windows();
+        Dictionary<string, string> rules = await RecordingRulesAsync();
+        var raw = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string title, string expr) in Queries())
+        {
+            if (RawCounter().IsMatch(expr))
+            {
+                raw.Add(title);
+                Assert.True(RawCounterExemptions.ContainsKey(title), $"panel \"{title}\" aggregates a counter across instances without a recording rule (and is not exempted): {expr}");
+                // The breakdown counters (a series per instance, stage, campaign and channel) are read raw only over the time range.
+                foreach (Match m in Regex.Matches(expr, @"\b(rate|increase)\((funnel_events_total|funnel_spend_total|funnel_revenue_total)\{[^}]*\}\[(?<range>[^\]]+)\]"))
+                    Assert.True(m.Groups["range"].Value == "$__range", $"panel \"{title}\" reads a breakdown counter raw over {m.Groups["range"].Value}; a recording rule covers that: {expr}");
+            }
+            foreach (Match m in RecordedSeries().Matches(expr))
+            {
+                // `...:rate$window` must be recorded for every window $window offers.
+                string[] names = m.Value.Contains("$window", StringComparison.Ordinal) ? windows.Select(w => m.Value.Replace("$window", w, StringComparison.Ordinal)).ToArray() : [m.Value];
+                foreach (string name in names)
+                {
+                    Assert.True(rules.TryGetValue(name, out string? ruleExpr), $"panel \"{title}\" reads {name}, which no rule in deploy/prometheus/rules/ records");
+                    // Summed over instances but not over job, which $job filters on.
+                    Assert.Matches(@"^sum by \(job\b", ruleExpr!);
+                }
+                Assert.Matches($@"\bsum(\s+by\s*\([^)]*\))?\s*\(\s*{Regex.Escape(m.Value)}\{{", expr);
+            }
+        }
+        Assert.All(RawCounterExemptions, e => Assert.True(raw.Contains(e.Key), $"\"{e.Key}\" is exempted from recording rules but reads no raw counter (stale exemption)"));
+        Assert.All(RawCounterExemptions.Values, r => Assert.False(string.IsNullOrWhiteSpace(r)));
+    }
+
+    [Fact]
+    public async Task Dashboard_WindowVariable_OffersOnlyRecordedWindows()
+    {
+        // $window picks the recorded rate (`...:rate$window`): a window with no rule would give "No data".
+        string[] windows = Windows();
+        Dictionary<string, string> rules = await RecordingRulesAsync();
+        Assert.NotEmpty(windows);
+        Assert.Contains("1h", windows);
+        foreach (string w in windows)
+        {
+            Assert.True(rules.ContainsKey($"stage_campaign_channel:funnel_events:rate{w}"), $"$window offers {w}, which has no recorded event rate");
+            Assert.Contains($"[{w}]", rules[$"stage_campaign_channel:funnel_events:rate{w}"], StringComparison.Ordinal);
+            Assert.True(rules.ContainsKey($"campaign_channel:funnel_spend:rate{w}"), $"$window offers {w}, which has no recorded spend rate");
+        }
+        Assert.Contains(Queries(), q => q.Expr.Contains("rate$window", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -165,6 +239,37 @@ public class GrafanaDashboardTests
             }
         }
     }
+
+    private static string[] Windows() =>
+        Dashboard.Value.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .Single(v => v.GetProperty("name").GetString() == "window").GetProperty("options").EnumerateArray()
+            .Select(o => o.GetProperty("value").GetString()!).ToArray();
+
+    // record name -> expression, over every deploy/prometheus/rules/*.yml.
+    private static async Task<Dictionary<string, string>> RecordingRulesAsync()
+    {
+        var rules = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string file in Directory.GetFiles(Path.Combine(DeployKit.Root, "deploy", "prometheus", "rules"), "*.yml"))
+        {
+            foreach (JsonElement group in (await DeployKit.YamlAsync(file)).Single().GetProperty("groups").EnumerateArray())
+            {
+                foreach (JsonElement rule in group.GetProperty("rules").EnumerateArray())
+                {
+                    if (rule.TryGetProperty("record", out JsonElement record))
+                        rules.TryAdd(record.GetString()!, rule.GetProperty("expr").GetString()!.Trim());
+                }
+            }
+        }
+        return rules;
+    }
+
+    // A recorded series (level:metric:operations), possibly with $window in it.
+    [GeneratedRegex(@"\b[a-z_]+:[a-z0-9_]+:[a-z0-9_$]+")]
+    private static partial Regex RecordedSeries();
+
+    // A FunnelStream counter (or histogram part) read raw through rate() or increase().
+    [GeneratedRegex(@"\b(rate|increase)\(funnel_[a-z0-9_]+(_total|_bucket|_sum|_count)\{")]
+    private static partial Regex RawCounter();
 
     private static IEnumerable<(string Title, string Expr)> Queries() =>
         Panels().Where(p => p.TryGetProperty("targets", out _))

@@ -19,6 +19,8 @@ public class PrometheusRulesTests
     [Theory]
     [InlineData("keep_firing_for: 15m", "keep_firing_for: 45m")] // the leakage alert would outlive the gauge by too long
     [InlineData("sum by (stage) (rate(funnel_events_total[1h]))", "avg by (stage) (rate(funnel_events_total[1h]))")] // a mean over instances
+    [InlineData("sum by (job, stage, campaign, channel) (rate(funnel_events_total[6h]))", "avg by (job, stage, campaign, channel) (rate(funnel_events_total[6h]))")] // the dashboard's series, a mean over instances
+    [InlineData("sum by (job, campaign, channel) (rate(funnel_spend_total[5m]))", "sum without (instance) (rate(funnel_spend_total[5m]))")] // a pod label would split the spend
     public async Task PromtoolTestRules_RuleChanged_TestsCatchIt(string original, string changed)
     {
         string dir = Directory.CreateTempSubdirectory("funnelstream-rules-").FullName;
