@@ -58,7 +58,7 @@ public sealed class Worker_LeakAlert_PublishedOnAlertsTopic
             s => s.Value("funnel_consumer_records_total") == records && s.Value("funnel_leakage_alerts_resolved_total") >= 1,
             TimeSpan.FromSeconds(120));
         Assert.Equal(records, m.Value("funnel_consumer_records_total"));
-        (string, string)[] total = [("from", "mql"), ("to", "sql"), ("scope", "total")];
+        (string, string)[] total = [("from", "mql"), ("to", "sql"), ("scope", "total"), ("rate_source", "count")];
         Assert.Equal(0, m.Value("funnel_leakage_active", total));
         Assert.Equal(1, m.Value("funnel_leakage_sample_sufficient", total));
         Assert.Equal(0.13, m.Value("funnel_leakage_threshold_ratio", total));

@@ -18,8 +18,11 @@ namespace FunnelStream.Engine.Leakage;
 /// drop). It resolves when the upper bound has stayed at or above threshold × (1 + margin) for the
 /// hold time; with too few a-events the alert stays as it is. When a leak opens on the total, the
 /// breakdown values whose shortfall explains most of the total's are attached (attribution).</para>
-/// <para>Evidence is count based (count(b) / count(a) in the window) unless a journey-based
-/// <see cref="IConversionRateSource"/> is given, which must answer from mature cohorts only.</para>
+/// <para>Evidence is chosen per transition (<see cref="LeakageTransitionOptions.RateSource"/>): count based
+/// (count(b) / count(a) in the rolling window, per total and breakdown value), or journey based
+/// (converted / entered over the mature entry cohorts starting within <see cref="LeakageOptions.JourneyLookback"/>,
+/// read from the engine's journey store; total only, without attribution, since the store does not
+/// keep cohorts per breakdown value).</para>
 /// <para>Thread safety: everything runs on the engine thread except <see cref="Gauges"/>, <see cref="Transitions"/>,
 /// <see cref="AlertsOpened"/> and <see cref="AlertsResolved"/>, readable from any thread.</para>
 /// </remarks>
@@ -31,8 +34,8 @@ public sealed class LeakageDetector
     private readonly LeakageOptions _options;
     private readonly ILeakageAlertSink? _sink;
     private readonly CountRateSource _counts;
-    private readonly IConversionRateSource _source;
-    private readonly string _sourceName;
+    private readonly IConversionRateSource[] _sources;
+    private readonly long[] _rangeMs;
     private readonly (int From, int To, LeakageTransitionOptions Options)[] _transitions;
     private readonly long _stepMs;
     private readonly long _windowMs;
@@ -50,7 +53,7 @@ public sealed class LeakageDetector
     private long _judgements;
     private LeakageGauge[] _gauges = [];
 
-    private LeakageDetector(FunnelEngine engine, LeakageOptions options, ILeakageAlertSink? sink, IConversionRateSource? rateSource)
+    private LeakageDetector(FunnelEngine engine, LeakageOptions options, ILeakageAlertSink? sink)
     {
         _engine = engine;
         _options = options;
@@ -66,8 +69,11 @@ public sealed class LeakageDetector
         _alpha = 1 - Math.Pow(0.5, options.EvaluationInterval / options.BaselineHalfLife);
         bool weekly = _transitions.Any(t => t.Options.Baseline == BaselineKind.SameHourLastWeek);
         _counts = new CountRateSource(_stepMs, funnel.Stages.Count, _windowMs + (weekly ? Week : 0) + _stepMs);
-        _source = rateSource ?? _counts;
-        _sourceName = rateSource is null ? "count" : "journey";
+        var journeys = new JourneyRateSource(engine);
+        _sources = _transitions.Select(t => t.Options.RateSource == LeakageRateSource.Journey ? journeys : (IConversionRateSource)_counts).ToArray();
+        _rangeMs = _transitions.Select(t => t.Options.RateSource == LeakageRateSource.Journey
+            ? (long)options.JourneyLookback.TotalMilliseconds : _windowMs).ToArray();
+        RateSources = _transitions.Select(t => t.Options.RateSource == LeakageRateSource.Journey ? "journey" : "count").ToArray();
         _scopeOfValue = funnel.Dimensions.Select(_ => new int[16]).ToArray();
         _valuesPerDimension = new int[funnel.Dimensions.Count];
         AddScope(-1, -1, null);
@@ -85,13 +91,19 @@ public sealed class LeakageDetector
     /// <param name="engine">The engine; a detector is attached once, before the first event.</param>
     /// <param name="options">The settings.</param>
     /// <param name="sink">Receives alert records; <c>null</c> for gauges only.</param>
-    /// <param name="rateSource">A journey-based evidence source (mature cohorts only); <c>null</c> for count-based evidence.</param>
-    public static LeakageDetector Attach(FunnelEngine engine, LeakageOptions options, ILeakageAlertSink? sink, IConversionRateSource? rateSource = null)
+    /// <exception cref="ArgumentException">An option is invalid, or a <see cref="LeakageRateSource.Journey"/> transition is watched on an engine without a journey store (ParamName <c>Transitions[i].RateSource</c>).</exception>
+    public static LeakageDetector Attach(FunnelEngine engine, LeakageOptions options, ILeakageAlertSink? sink)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(engine.Funnel, engine.WindowSizes);
-        var detector = new LeakageDetector(engine, options, sink, rateSource);
+        IReadOnlyList<LeakageTransitionOptions> transitions = options.Transitions ?? LeakageOptions.DefaultTransitions(engine.Funnel);
+        for (int i = 0; i < transitions.Count; i++)
+        {
+            if (transitions[i].RateSource == LeakageRateSource.Journey && engine.Journeys is null)
+                throw new ArgumentException("journey evidence needs an engine with a journey store (journeys enabled)", $"Transitions[{i}].RateSource");
+        }
+        var detector = new LeakageDetector(engine, options, sink);
         engine.AttachLeakage(detector);
         return detector;
     }
@@ -101,6 +113,9 @@ public sealed class LeakageDetector
 
     /// <summary>The latest judgement of every transition and scope (after the latest evaluation); before the first, each transition's total, inactive and without a sample. Any thread.</summary>
     public IReadOnlyList<LeakageGauge> Gauges => Volatile.Read(ref _gauges);
+
+    /// <summary>Per watched transition (same order as <see cref="Transitions"/>), its evidence: <c>count</c> or <c>journey</c> (the <c>rate_source</c> label and record field). Any thread.</summary>
+    public IReadOnlyList<string> RateSources { get; }
 
     /// <summary>Alerts opened since start. Any thread.</summary>
     public long AlertsOpened => Volatile.Read(ref _opened);
@@ -200,21 +215,24 @@ public sealed class LeakageDetector
     /// <summary>Judges every transition and scope over the rolling window ending at <paramref name="atMs"/>.</summary>
     private void Evaluate(long atMs)
     {
-        var gauges = new LeakageGauge[_transitions.Length * _scopes.Count];
+        int journeyTransitions = _transitions.Count(t => t.Options.RateSource == LeakageRateSource.Journey);
+        var gauges = new LeakageGauge[(_transitions.Length - journeyTransitions) * _scopes.Count + journeyTransitions];
         int g = 0;
         for (int t = 0; t < _transitions.Length; t++)
         {
+            // Journey evidence exists for the total only (the store has no cohorts per breakdown value).
+            int scopes = _transitions[t].Options.RateSource == LeakageRateSource.Journey ? 1 : _scopes.Count;
             // First the numbers of every scope (attribution needs the breakdown scopes' baselines), then the verdicts.
-            for (int s = 0; s < _scopes.Count; s++)
+            for (int s = 0; s < scopes; s++)
                 Measure(t, _scopes[s], _states[s][t], atMs);
-            for (int s = 0; s < _scopes.Count; s++)
+            for (int s = 0; s < scopes; s++)
             {
                 LeakState st = _states[s][t];
                 Judge(t, _scopes[s], st, atMs);
                 gauges[g++] = new LeakageGauge(t, _scopes[s], st.Open, st.Sample.FromEvents, st.Sample.Rate, st.Lower, st.Upper,
                     st.Baseline, st.Threshold, st.Sufficient);
             }
-            for (int s = 0; s < _scopes.Count; s++)
+            for (int s = 0; s < scopes; s++)
                 UpdateBaseline(t, _scopes[s], _states[s][t], atMs);
         }
         Volatile.Write(ref _gauges, gauges);
@@ -223,7 +241,7 @@ public sealed class LeakageDetector
     private void Measure(int t, LeakageScope scope, LeakState st, long atMs)
     {
         (int from, int to, LeakageTransitionOptions o) = _transitions[t];
-        st.Sample = _source.Sample(scope, from, to, atMs - _windowMs, atMs);
+        st.Sample = _sources[t].Sample(scope, from, to, atMs - _rangeMs[t], atMs);
         st.Sufficient = st.Sample.FromEvents >= _options.MinFromEvents;
         (st.Lower, st.Upper) = WilsonScore.Interval(st.Sample.ToEvents, st.Sample.FromEvents, _z);
         switch (o.Baseline)
@@ -234,7 +252,7 @@ public sealed class LeakageDetector
                 st.Baseline = ready ? Math.Min(1, st.EwmaTo / st.EwmaFrom) : double.NaN;
                 break;
             case BaselineKind.SameHourLastWeek:
-                ConversionSample before = _source.Sample(scope, from, to, atMs - Week - _windowMs, atMs - Week);
+                ConversionSample before = _sources[t].Sample(scope, from, to, atMs - Week - _rangeMs[t], atMs - Week);
                 st.Baseline = before.FromEvents >= _options.MinFromEvents ? Math.Min(1, before.Rate) : double.NaN;
                 break;
             default:
@@ -267,7 +285,7 @@ public sealed class LeakageDetector
             st.ClearSinceMs = long.MinValue;
             (string from, string to) = Transitions[t];
             st.AlertId = $"{from}->{to}|{scope.Label}|{LeakageAlert.Time(atMs)}";
-            st.Attribution = scope.IsTotal ? Attribute(t, st) : [];
+            st.Attribution = scope.IsTotal && _sources[t] == _counts ? Attribute(t, st) : [];
             Interlocked.Increment(ref _opened);
             Emit(LeakageAlertKind.Opened, t, scope, st, atMs);
             return;
@@ -289,7 +307,7 @@ public sealed class LeakageDetector
         }
         if (atMs - st.LastEmittedMs >= (long)_options.UpdateInterval.TotalMilliseconds)
         {
-            if (scope.IsTotal)
+            if (scope.IsTotal && _sources[t] == _counts)
                 st.Attribution = Attribute(t, st);
             st.LastEmittedMs = atMs;
             Emit(LeakageAlertKind.Updated, t, scope, st, atMs);
@@ -353,10 +371,11 @@ public sealed class LeakageDetector
         (int from, int to, LeakageTransitionOptions o) = _transitions[t];
         // The baseline learns from the interval that has just left the rolling window, never from the
         // data being judged, and not while a leak is open: a leak never becomes its own baseline.
-        // Nor from the scope's first window, where a count-based rate is biased low.
+        // Nor from the scope's first window, where a count-based rate is biased low. Journey evidence
+        // learns from the mature cohorts that have just left the lookback.
         if (o.Baseline != BaselineKind.Ewma || st.Open || st.ObservedMs < 2 * _windowMs)
             return;
-        ConversionSample step = _source.Sample(scope, from, to, atMs - _windowMs - _stepMs, atMs - _windowMs);
+        ConversionSample step = _sources[t].Sample(scope, from, to, atMs - _rangeMs[t] - _stepMs, atMs - _rangeMs[t]);
         st.EwmaFrom += _alpha * (step.FromEvents - st.EwmaFrom);
         st.EwmaTo += _alpha * (step.ToEvents - st.EwmaTo);
         st.HistoryMs += _stepMs;
@@ -376,7 +395,7 @@ public sealed class LeakageDetector
             Scope = scope.Label,
             Dimension = scope.DimensionName,
             Value = scope.Value,
-            RateSource = _sourceName,
+            RateSource = RateSources[t],
             FromEvents = st.Sample.FromEvents,
             ToEvents = st.Sample.ToEvents,
             ObservedRate = st.Sample.Rate,

@@ -55,6 +55,14 @@ public sealed class LeakageOptions
     /// </summary>
     public double AttributionCoverage { get; init; } = 0.8;
 
+    /// <summary>
+    /// For <see cref="LeakageRateSource.Journey"/> transitions, the rolling window: the mature entry cohorts
+    /// starting in the last this much event time are the evidence (instead of <see cref="RollingWindow"/>).
+    /// Positive; default 45 days (enough, with the journey store's defaults of 1-day cohorts and a 30-day
+    /// conversion window, to hold about two weeks of mature cohorts).
+    /// </summary>
+    public TimeSpan JourneyLookback { get; init; } = TimeSpan.FromDays(45);
+
     /// <summary>The transitions watched; <c>null</c> for <see cref="DefaultTransitions"/>.</summary>
     public IReadOnlyList<LeakageTransitionOptions>? Transitions { get; init; }
 
@@ -100,6 +108,8 @@ public sealed class LeakageOptions
             throw new ArgumentException($"must be between 1 and 100 (got {AttributionMaxValues})", nameof(AttributionMaxValues));
         if (!(AttributionCoverage > 0 && AttributionCoverage <= 1))
             throw new ArgumentException($"must be in (0, 1] (got {AttributionCoverage})", nameof(AttributionCoverage));
+        if (JourneyLookback <= TimeSpan.Zero)
+            throw new ArgumentException($"must be positive (got {JourneyLookback})", nameof(JourneyLookback));
         IReadOnlyList<LeakageTransitionOptions> transitions = Transitions ?? DefaultTransitions(funnel);
         var seen = new HashSet<(string, string)>();
         for (int i = 0; i < transitions.Count; i++)
@@ -120,6 +130,18 @@ public sealed class LeakageOptions
                 throw new ArgumentException($"must be in (0, 1) (got {t.AllowedDrop})", at + ".AllowedDrop");
             if (t.Baseline == BaselineKind.None && t.Benchmark is null)
                 throw new ArgumentException("needs a benchmark, a baseline or both", at);
+            if (!Enum.IsDefined(t.RateSource))
+                throw new ArgumentException($"must be one of count, journey (got {t.RateSource})", at + ".RateSource");
+            if (t.RateSource == LeakageRateSource.Journey)
+            {
+                // The journey store has cohorts for adjacent pairs of the ordered funnel only, and a
+                // cohort rate has no hour of the week to compare with.
+                (int from, int to) = (funnel.IndexOf(t.From!), funnel.IndexOf(t.To!));
+                if (!funnel.AdjacentPairs().Contains((from, to)))
+                    throw new ArgumentException($"journey needs an adjacent pair of the ordered funnel ({string.Join(", ", funnel.AdjacentPairs().Select(p => $"{funnel.Stages[p.From]} -> {funnel.Stages[p.To]}"))}); got {t.From} -> {t.To}", at + ".RateSource");
+                if (t.Baseline == BaselineKind.SameHourLastWeek)
+                    throw new ArgumentException("journey evidence supports the Ewma or None baseline, not SameHourLastWeek", at + ".RateSource");
+            }
         }
     }
 

@@ -2,7 +2,7 @@ namespace FunnelStream.Engine.Leakage;
 
 /// <summary>One transition a -&gt; b that the <see cref="LeakageDetector"/> watches, with its thresholds.</summary>
 /// <remarks>
-/// Defaults: no benchmark, an <see cref="BaselineKind.Ewma"/> baseline, allowed drop 0.25 (a leak is
+/// Defaults: count-based evidence, no benchmark, an <see cref="BaselineKind.Ewma"/> baseline, allowed drop 0.25 (a leak is
 /// a conversion confidently below 75 % of the baseline). With both a benchmark and a baseline, the
 /// higher of the two thresholds applies.
 /// </remarks>
@@ -22,4 +22,11 @@ public sealed class LeakageTransitionOptions
 
     /// <summary>The fraction of the baseline the conversion may lose before it is a leak: threshold = baseline × (1 − AllowedDrop). In (0, 1).</summary>
     public double AllowedDrop { get; init; } = 0.25;
+
+    /// <summary>
+    /// Where the evidence comes from. Default <see cref="LeakageRateSource.Count"/>. <see cref="LeakageRateSource.Journey"/>
+    /// needs the engine's journey store, an adjacent pair of the ordered funnel and a baseline other than
+    /// <see cref="BaselineKind.SameHourLastWeek"/>, and is judged on the total only.
+    /// </summary>
+    public LeakageRateSource RateSource { get; init; } = LeakageRateSource.Count;
 }

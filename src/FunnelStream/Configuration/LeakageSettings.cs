@@ -1,4 +1,5 @@
 using FunnelStream.Engine;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 
@@ -10,7 +11,8 @@ namespace FunnelStream.Configuration;
 /// rolling window judged every 5 min, EWMA baseline half-life 3 days after 24 h of warm-up, hysteresis
 /// margin 0.1 held 1 h, an updated record hourly, 50 values per dimension, attribution of up to 3 values
 /// per dimension covering 80 % of the shortfall; transitions: every adjacent pair of the ordered funnel
-/// with an EWMA baseline and allowed drop 0.25, plus the MQL -&gt; SQL benchmark 0.13.
+/// with an EWMA baseline, allowed drop 0.25 and count-based evidence, plus the MQL -&gt; SQL benchmark 0.13;
+/// journey lookback 45 days.
 /// </remarks>
 public sealed class LeakageSettings
 {
@@ -45,6 +47,9 @@ public sealed class LeakageSettings
 
     public double AttributionCoverage { get; set; } = 0.8;
 
+    /// <summary>For transitions with <c>RateSource: journey</c>: the mature entry cohorts starting in the last this much event time are the evidence.</summary>
+    public TimeSpan JourneyLookback { get; set; } = TimeSpan.FromDays(45);
+
     /// <summary>The transitions watched; unset for the defaults (see the class remarks). A list replaces the defaults entirely.</summary>
     public LeakageTransitionSettings[]? Transitions { get; set; }
 
@@ -52,7 +57,11 @@ public sealed class LeakageSettings
     /// The engine's <see cref="LeakageOptions"/>, or <c>null</c> when disabled. Adds one message per
     /// problem to <paramref name="errors"/>, naming the key (e.g. <c>FunnelStream:Leakage:Transitions:0:From</c>).
     /// </summary>
-    public LeakageOptions? Resolve(FunnelDefinition funnel, EngineOptions engine, List<string> errors)
+    /// <param name="funnel">The funnel the transitions name.</param>
+    /// <param name="engine">The engine settings (window sizes).</param>
+    /// <param name="errors">Receives the problems.</param>
+    /// <param name="journeys">The journey store's settings, or <c>null</c> when journeys are disabled (then no transition may use journey evidence).</param>
+    public LeakageOptions? Resolve(FunnelDefinition funnel, EngineOptions engine, List<string> errors, JourneyOptions? journeys = null)
     {
         if (!Enabled)
             return null;
@@ -72,6 +81,7 @@ public sealed class LeakageSettings
             MaxValuesPerDimension = MaxValuesPerDimension,
             AttributionMaxValues = AttributionMaxValues,
             AttributionCoverage = AttributionCoverage,
+            JourneyLookback = JourneyLookback,
             Transitions = Transitions?.Select(t => new LeakageTransitionOptions
             {
                 From = t.From,
@@ -79,6 +89,7 @@ public sealed class LeakageSettings
                 Benchmark = t.Benchmark,
                 Baseline = t.Baseline,
                 AllowedDrop = t.AllowedDrop,
+                RateSource = t.RateSource,
             }).ToArray(),
         };
         try
@@ -93,6 +104,31 @@ public sealed class LeakageSettings
             errors.Add($"{Key}:{name}: {message}");
             return null;
         }
-        return options;
+        return JourneyEvidenceFits(options, journeys, errors) ? options : null;
+    }
+
+    /// <summary>Journey transitions need the journey store, and a lookback that can hold a mature cohort.</summary>
+    private bool JourneyEvidenceFits(LeakageOptions options, JourneyOptions? journeys, List<string> errors)
+    {
+        int first = Array.FindIndex(Transitions ?? [], t => t.RateSource == LeakageRateSource.Journey);
+        if (first < 0)
+            return true;
+        if (journeys is null)
+        {
+            errors.Add($"{Key}:Transitions:{first}:RateSource: journey needs journey tracking ({FunnelStreamOptions.Section}:Journeys:Enabled = true)");
+            return false;
+        }
+        // A cohort leaves the lookback (and feeds the EWMA baseline) when it is this old; it must be
+        // mature by then (and in a published journey snapshot), or journey evidence never builds up.
+        TimeSpan needed = journeys.CohortSize + journeys.ScanInterval
+            + (journeys.Maturity == CohortMaturityRule.ConversionWindow ? journeys.ConversionWindow : TimeSpan.Zero);
+        if (options.JourneyLookback < needed)
+        {
+            errors.Add($"{Key}:JourneyLookback: must be at least {needed} with FunnelStream:Journeys CohortSize {journeys.CohortSize}, ScanInterval {journeys.ScanInterval}"
+                + (journeys.Maturity == CohortMaturityRule.ConversionWindow ? $" and ConversionWindow {journeys.ConversionWindow} (cohorts mature only after it)" : "")
+                + $"; got {options.JourneyLookback}");
+            return false;
+        }
+        return true;
     }
 }

@@ -3,7 +3,7 @@ using FunnelStream.Engine.Leakage;
 namespace FunnelStream.Configuration;
 
 /// <summary>One watched transition, <c>FunnelStream:Leakage:Transitions:N</c>.</summary>
-/// <remarks>Defaults: no benchmark, <c>Ewma</c> baseline, allowed drop 0.25.</remarks>
+/// <remarks>Defaults: count-based evidence, no benchmark, <c>Ewma</c> baseline, allowed drop 0.25.</remarks>
 public sealed class LeakageTransitionSettings
 {
     /// <summary>The upper stage, e.g. <c>mql</c>.</summary>
@@ -20,4 +20,7 @@ public sealed class LeakageTransitionSettings
 
     /// <summary>threshold = baseline × (1 − AllowedDrop); in (0, 1).</summary>
     public double AllowedDrop { get; set; } = 0.25;
+
+    /// <summary><c>count</c> (default) or <c>journey</c> (mature cohorts of the journey store; needs <c>FunnelStream:Journeys:Enabled</c>).</summary>
+    public LeakageRateSource RateSource { get; set; } = LeakageRateSource.Count;
 }

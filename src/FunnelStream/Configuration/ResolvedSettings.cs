@@ -158,7 +158,7 @@ public sealed class ResolvedSettings
         }
         JourneyOptions? journeys = JourneySettingsResolver.Resolve(raw.Journeys, funnel, raw.Windows.AllowedLateness, errors);
         KpiOptions kpis = raw.Kpis.Resolve(funnel, errors);
-        LeakageOptions? leakage = errors.Count == 0 ? raw.Leakage.Resolve(funnel!, engine, errors) : null;
+        LeakageOptions? leakage = errors.Count == 0 ? raw.Leakage.Resolve(funnel!, engine, errors, journeys) : null;
 
         if (errors.Count > 0)
             throw new ConfigurationException(errors);

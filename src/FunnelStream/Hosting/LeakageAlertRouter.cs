@@ -16,8 +16,8 @@ internal sealed class LeakageAlertRouter(ILogger logger) : ILeakageAlertSink
     {
         string attribution = string.Join(",", alert.Attribution.Select(a => $"{a.Dimension}={a.Value}"));
         logger.Log(alert.Kind == LeakageAlertKind.Opened ? LogLevel.Warning : LogLevel.Information,
-            "Leakage alert {AlertKind} {From}->{To} scope={Scope} rate={ObservedRate:F4} lower={Lower:F4} upper={Upper:F4} threshold={Threshold:F4} ({ThresholdKind}) from_events={FromEvents} attribution=[{Attribution}] first_seen={FirstSeen} last_seen={LastSeen} alert_id={AlertId}",
-            LeakageAlert.KindName(alert.Kind), alert.From, alert.To, alert.Scope, alert.ObservedRate, alert.Lower, alert.Upper,
+            "Leakage alert {AlertKind} {From}->{To} scope={Scope} rate_source={RateSource} rate={ObservedRate:F4} lower={Lower:F4} upper={Upper:F4} threshold={Threshold:F4} ({ThresholdKind}) from_events={FromEvents} attribution=[{Attribution}] first_seen={FirstSeen} last_seen={LastSeen} alert_id={AlertId}",
+            LeakageAlert.KindName(alert.Kind), alert.From, alert.To, alert.Scope, alert.RateSource, alert.ObservedRate, alert.Lower, alert.Upper,
             alert.Threshold, alert.ThresholdKind, alert.FromEvents, attribution,
             LeakageAlert.Time(alert.FirstSeenMs), LeakageAlert.Time(alert.LastSeenMs), alert.AlertId);
         Publisher?.OnAlert(alert);

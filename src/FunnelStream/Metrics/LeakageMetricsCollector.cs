@@ -6,7 +6,8 @@ namespace FunnelStream.Metrics;
 /// <summary>
 /// The leakage gauges (docs/metrics.md, "Leakage"): per watched transition and scope, whether a leak is
 /// open, the Wilson bounds, the observed rate, the baseline, the threshold and whether the sample is
-/// sufficient, from the detector's latest evaluation. Label sets are cached per transition and scope.
+/// sufficient, from the detector's latest evaluation, labelled with the transition's evidence
+/// (<c>rate_source</c>: <c>count</c> or <c>journey</c>). Label sets are cached per transition and scope.
 /// Thread-safe: scrapes serialise on a lock of their own; the detector publishes its judgements as an
 /// immutable array, so ingest is never blocked.
 /// </summary>
@@ -88,7 +89,7 @@ internal sealed class LeakageMetricsCollector : IMetricsCollector
         if (_labels.TryGetValue((g.Transition, g.Scope), out LabelSet? set))
             return set;
         (string from, string to) = _detector.Transitions[g.Transition];
-        set = new LabelSet(("from", from), ("to", to), ("scope", g.Scope.Label));
+        set = new LabelSet(("from", from), ("to", to), ("scope", g.Scope.Label), ("rate_source", _detector.RateSources[g.Transition]));
         _labels[(g.Transition, g.Scope)] = set;
         return set;
     }
