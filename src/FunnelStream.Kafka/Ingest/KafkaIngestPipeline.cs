@@ -87,8 +87,14 @@ public sealed class KafkaIngestPipeline
     /// </summary>
     public Action<IReadOnlyCollection<TopicPartition>>? AfterApply { get; init; }
 
-    /// <summary>True once partitions are assigned and the consumer is reading. Any thread.</summary>
-    public bool IsReady => _ready;
+    /// <summary>True once partitions are assigned and the consumer is reading, and the brokers are reachable. Any thread.</summary>
+    public bool IsReady => _ready && Health.Up;
+
+    /// <summary>Why <see cref="IsReady"/> is false, for the readiness endpoint. Any thread.</summary>
+    public string NotReadyReason => !_ready ? "no partitions assigned yet" : !Health.Up ? "Kafka brokers unreachable" : "ready";
+
+    /// <summary>Broker reachability and outages, as the consumer sees them (funnel_kafka_up, funnel_kafka_outages_total).</summary>
+    public BrokerHealth Health { get; } = new();
 
     /// <summary>
     /// Runs until <paramref name="stop"/> fires, then shuts down cleanly: applies what was consumed,
@@ -167,7 +173,8 @@ public sealed class KafkaIngestPipeline
                 }
                 catch (ConsumeException e) when (!e.Error.IsFatal)
                 {
-                    _logger.LogWarning("Consume error {Code}: {Reason}", e.Error.Code, e.Error.Reason);
+                    // During an outage the outage line says it all; the client's retries are logged at debug level.
+                    _logger.Log(Health.Up ? KafkaLog.LevelOf(e.Error) : LogLevel.Debug, "Consume error {Code}: {Reason}", e.Error.Code, e.Error.Reason);
                     _stats.AddBrokerError();
                     continue;
                 }
@@ -178,6 +185,8 @@ public sealed class KafkaIngestPipeline
                 }
 
                 long now = Now();
+                if (record is not null)
+                    BrokerReachable();
                 if (record is not null && !record.IsPartitionEOF)
                 {
                     consumed++;
@@ -194,6 +203,8 @@ public sealed class KafkaIngestPipeline
                 {
                     nextTick = now + (long)TickInterval.TotalMilliseconds;
                     _parser.SetClock(now, now);
+                    if (!Health.Up)
+                        ProbeBrokers(consumer);
                     MeasureLag(consumer);
                     HoldForOutput(consumer);
                 }
@@ -331,7 +342,37 @@ public sealed class KafkaIngestPipeline
             return;
         }
         _stats.AddBrokerError();
-        _logger.LogWarning("Kafka error {Code}: {Reason}", e.Code, e.Reason);
+        if (e.Code == ErrorCode.Local_AllBrokersDown && Health.SetDown())
+        {
+            _logger.LogError("Kafka outage: all brokers are down ({Reason}); not ready until one answers. Nothing is lost: offsets are stored only for applied records", e.Reason);
+            return;
+        }
+        // The client reports every failed (re)connect; they are retried and counted, and an outage is logged once, above.
+        _logger.Log(Health.Up ? KafkaLog.LevelOf(e) : LogLevel.Debug, "Kafka error {Code}: {Reason}", e.Code, e.Reason);
+    }
+
+    private void BrokerReachable()
+    {
+        if (Health.SetUp())
+            _logger.LogWarning("Kafka outage over: brokers reachable again; ready");
+    }
+
+    /// <summary>During an outage (no records arrive), asks a broker for one partition's offsets; an answer ends the outage.</summary>
+    private void ProbeBrokers(IConsumer<byte[], byte[]> consumer)
+    {
+        foreach (TopicPartition tp in _sources.Keys)
+        {
+            try
+            {
+                consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1));
+                BrokerReachable();
+            }
+            catch (KafkaException)
+            {
+                // still down
+            }
+            return;
+        }
     }
 
     private void CommitStored(IConsumer<byte[], byte[]> consumer)
