@@ -185,8 +185,6 @@ public sealed class KafkaIngestPipeline
                 }
 
                 long now = Now();
-                if (record is not null)
-                    BrokerReachable();
                 if (record is not null && !record.IsPartitionEOF)
                 {
                     consumed++;
@@ -357,21 +355,22 @@ public sealed class KafkaIngestPipeline
             _logger.LogWarning("Kafka outage over: brokers reachable again; ready");
     }
 
-    /// <summary>During an outage (no records arrive), asks a broker for one partition's offsets; an answer ends the outage.</summary>
+    /// <summary>
+    /// During an outage (once a second), asks a broker for the offsets of an assigned partition (or,
+    /// with none assigned, of the first input topic's partition 0); an answer ends the outage. Only a
+    /// broker's answer does: records still arriving may come from the client's prefetch queue.
+    /// </summary>
     private void ProbeBrokers(IConsumer<byte[], byte[]> consumer)
     {
-        foreach (TopicPartition tp in _sources.Keys)
+        TopicPartition probe = _sources.Count > 0 ? _sources.Keys.First() : new TopicPartition(_options.Topics[0], 0);
+        try
         {
-            try
-            {
-                consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(1));
-                BrokerReachable();
-            }
-            catch (KafkaException)
-            {
-                // still down
-            }
-            return;
+            consumer.QueryWatermarkOffsets(probe, TimeSpan.FromSeconds(2));
+            BrokerReachable();
+        }
+        catch (KafkaException)
+        {
+            // still down; asked again at the next tick
         }
     }
 
