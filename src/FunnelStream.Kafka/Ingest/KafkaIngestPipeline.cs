@@ -65,7 +65,7 @@ public sealed class KafkaIngestPipeline
         _producer = producer;
         _logger = logger;
         _time = time;
-        _deadLetters = options.DeadLetterTopic is { Length: > 0 } dlq ? new DeadLetterPublisher(producer, dlq, stats) : null;
+        _deadLetters = options.DeadLetterTopic is { Length: > 0 } dlq ? new DeadLetterPublisher(producer, dlq, stats, logger) : null;
         _toEngine = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(options.ChannelCapacity)
         {
             SingleReader = true,
@@ -130,6 +130,8 @@ public sealed class KafkaIngestPipeline
         finally
         {
             await engineLoop.ConfigureAwait(false);
+            if (_deadLetters is not null)
+                await _deadLetters.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -396,6 +398,8 @@ public sealed class KafkaIngestPipeline
         {
             if (DeliveryGate is { } gate && !gate.IsDeliveredThrough(done.DeliveryMark))
                 return; // an output record is not acknowledged yet: no offset passes it (retried until it is)
+            if (_deadLetters is { } dlq && !dlq.IsDeliveredThrough(done.DeadLetterMark))
+                return; // likewise a dead letter: a rejected record is never committed before its copy is on the dead-letter topic
             _applied.TryDequeue(out _);
             foreach (int source in done.CoveredSources)
             {
@@ -423,7 +427,7 @@ public sealed class KafkaIngestPipeline
     /// </summary>
     private void HoldForOutput(IConsumer<byte[], byte[]> consumer)
     {
-        if (DeliveryGate is null)
+        if (DeliveryGate is null && _deadLetters is null)
             return;
         bool hold = _applied.Count >= 2 * _options.ChannelCapacity;
         if (hold == _pausedForOutput)
@@ -505,6 +509,7 @@ public sealed class KafkaIngestPipeline
         AfterApply?.Invoke(_enginePartitions);
         ManualResetEventSlim? barrier = batch.Barrier;
         batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
+        batch.DeadLetterMark = _deadLetters?.Mark() ?? 0; // covers the dead letters of this batch, published before it was sent
         // The batch may wait for output deliveries before its offsets are stored: release the payloads now.
         Array.Clear(batch.Records, 0, batch.Count);
         _applied.Enqueue(batch);
