@@ -17,11 +17,13 @@ namespace FunnelStream.Kafka.Ingest;
 /// bounded channel (<see cref="IngestOptions.ChannelCapacity"/>; when full the consumer waits, so
 /// memory stays bounded and librdkafka stops fetching). The engine thread is the engine's only
 /// writer: it applies each batch, dead-letters late events, and returns the batch, whose offsets the
-/// consumer thread then stores (only the consumer thread touches the consumer). Stored offsets are
-/// committed by the client's auto-commit, and synchronously on revocation and shutdown, after
-/// dead-letter records are flushed, so a committed offset never covers a record whose effect or
-/// dead letter exists only in memory of this process — except the engine's counters themselves,
-/// which a later issue checkpoints.
+/// consumer thread then stores (only the consumer thread touches the consumer) once the output
+/// records (<see cref="DeliveryGate"/>) and dead letters produced up to the end of applying it are
+/// acknowledged. Stored offsets are committed by the client's auto-commit, and synchronously on
+/// revocation and shutdown after the producer is flushed, so a committed offset never covers a
+/// record whose output or dead letter exists only in memory of this process — except the engine's
+/// state itself, which is not checkpointed (docs/reliability.md).
+/// All brokers down is tracked in <see cref="Health"/> (one log line per outage, readiness false).
 /// On revocation the consumer thread waits (a barrier) until the engine has applied everything
 /// consumed so far, then commits; on loss it drops the partitions without committing.
 /// </remarks>
