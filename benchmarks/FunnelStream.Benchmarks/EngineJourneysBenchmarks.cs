@@ -28,6 +28,10 @@ public class EngineJourneysBenchmarks
     [Params(false, true)]
     public bool Journeys { get; set; }
 
+    /// <summary>Whether the journey store also feeds a <see cref="SalesCycleTracker"/> (as the worker does): rolling only, as live.</summary>
+    [Params(false, true)]
+    public bool SalesCycles { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -43,7 +47,7 @@ public class EngineJourneysBenchmarks
             if (parser.Parse(payloads[i], out _events[i]) != RejectReason.None)
                 throw new InvalidOperationException("benchmark payload rejected");
         }
-        JourneyStore? store = Journeys ? new JourneyStore(funnel, new JourneyOptions()) : null;
+        JourneyStore? store = Journeys ? new JourneyStore(funnel, new JourneyOptions(), SalesCycles ? new SalesCycleTracker([], TimeSpan.FromMinutes(5)) : null) : null;
         _engine = new FunnelEngine(funnel, new EngineOptions(), interners, sink: null, journeys: store);
         for (int s = 0; s < 3; s++)
             _engine.AddSource(s);

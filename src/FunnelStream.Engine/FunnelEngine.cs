@@ -123,7 +123,7 @@ public sealed class FunnelEngine
         }
         _cumulative.Add(slot, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _rolling.Add(ts, evt.Stage, evt.AmountMicros, evt.CostMicros);
-        _journeys?.Observe(evt.JourneyHash, evt.Stage, ts);
+        _journeys?.Observe(evt.JourneyHash, evt.Stage, ts, slot);
         _counted++;
         _lastCountedAtMs = _processingMs;
         if (ts > _newestMs)

@@ -34,19 +34,34 @@ public sealed partial class Dashboard_QueriesAndRules_ReturnDataFromRealPromethe
         GrafanaDashboard dashboard = GrafanaDashboard.Load(RepoRoot.File("deploy", "grafana", "dashboards", "funnelstream.json"));
         Assert.NotEmpty(dashboard.PanelQueries);
 
-        await using var fixture = new WorkerFixture();
+        // Settings that let every panel fill within the deadline: journey histograms get samples only at
+        // a journey scan (1 s instead of 1 min of watermark advance) and once a conversion is older than
+        // watermark - lateness (5 s instead of 5 min); period-over-period change needs a previous window
+        // with revenue (a 1 min rolling window besides the defaults); NRR needs a base.
+        await using var fixture = new WorkerFixture(configure: o =>
+        {
+            o.Windows.AllowedLateness = TimeSpan.FromSeconds(5);
+            o.Windows.Rolling = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromHours(1), TimeSpan.FromHours(24)];
+            o.Journeys.ScanInterval = TimeSpan.FromSeconds(1);
+            o.Kpis.NrrBase = 50_000m;
+            // Leak evidence within the test's time: judge every minute over the last two.
+            o.Leakage.EvaluationInterval = TimeSpan.FromMinutes(1);
+            o.Leakage.RollingWindow = TimeSpan.FromMinutes(2);
+            o.Leakage.BaselineHalfLife = TimeSpan.FromMinutes(1);
+            o.Leakage.UpdateInterval = TimeSpan.FromMinutes(1);
+        });
         await fixture.StartAsync();
         using var stopTraffic = new CancellationTokenSource();
         // Live traffic paced on the wall clock like `demo`, with the funnel compressed (weeks become
-        // seconds) and generous conversion rates so that every stage, won included, has events
-        // within seconds: ratio panels have no value until their denominator does. A leak gives
-        // leakage rules something to see.
+        // seconds, a year about a minute, so renewals and churn arrive too) and generous conversion
+        // rates so that every stage, won included, has events within seconds: ratio panels have no
+        // value until their denominator does. A leak gives leakage rules something to see.
         var traffic = new TrafficOptions
         {
             Start = DateTimeOffset.UtcNow,
             Duration = TimeSpan.FromMinutes(10),
             EventsPerSecond = 150,
-            StageDelayScale = 0.00001,
+            StageDelayScale = 0.000002,
             ClickThroughRate = 0.2,
             ClickToLeadRate = 0.5,
             LeadToMqlRate = 0.8,

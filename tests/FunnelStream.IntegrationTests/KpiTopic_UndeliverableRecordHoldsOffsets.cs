@@ -19,7 +19,7 @@ public sealed class KpiTopic_UndeliverableRecordHoldsOffsets
         {
             o.Kafka.Topics = ["funnel.clicks"]; // one source: the closing event closes the window in its own batch
             o.Windows.Sizes = [TimeSpan.FromHours(1)];
-            o.Leakage.Enabled = false; // its 5-minute evaluation interval needs a window size it divides; not what this test is about
+            o.Leakage.Enabled = false; // needs a window dividing its evaluation interval; not under test here
             o.Outputs.RetryBackoff = TimeSpan.FromMilliseconds(200);
             o.Outputs.DeliveryTimeout = TimeSpan.FromSeconds(1);
         });

@@ -49,6 +49,9 @@ public sealed class JourneyStore
     private readonly bool[] _closes;
     private readonly int _leadColumn;
     private readonly int _wonColumn;
+    /// <summary>With a sales-cycle tracker: the column holding the won event's breakdown slot + 1 (0 unknown); else -1.</summary>
+    private readonly int _wonSlotColumn = -1;
+    private readonly SalesCycleTracker? _salesCycles;
     private readonly long[] _slaMs;
     private readonly uint _windowSec;
     private readonly long _cohortSec;
@@ -71,8 +74,12 @@ public sealed class JourneyStore
     /// <summary>Creates a store for the ordered stages of <paramref name="funnel"/>.</summary>
     /// <param name="funnel">Stage ids 0..OrderedCount-1 are the ordered funnel; at most 31 ordered stages.</param>
     /// <param name="options">Validated here; copied. <see cref="JourneyOptions.LeadStage"/>, <see cref="JourneyOptions.WonStage"/> or a <see cref="JourneyOptions.ClosedStages"/> entry that the funnel lacks disables what it is for.</param>
+    /// <param name="salesCycles">
+    /// Fed with each journey's sales cycle, attributed to its first won event's window and breakdown slot
+    /// (see <see cref="SalesCycleTracker"/>); <c>null</c> for none. Costs one more 4-byte column per journey.
+    /// </param>
     /// <exception cref="ArgumentException">An option is out of range, or an SLA names a stage outside the ordered funnel.</exception>
-    public JourneyStore(FunnelDefinition funnel, JourneyOptions options)
+    public JourneyStore(FunnelDefinition funnel, JourneyOptions options, SalesCycleTracker? salesCycles = null)
     {
         ArgumentNullException.ThrowIfNull(funnel);
         ArgumentNullException.ThrowIfNull(options);
@@ -91,6 +98,11 @@ public sealed class JourneyStore
         int columns = _ordered;
         _leadColumn = ColumnFor(funnel.IndexOf(options.LeadStage), ref columns);
         _wonColumn = ColumnFor(funnel.IndexOf(options.WonStage), ref columns);
+        if (salesCycles is not null && _leadColumn >= 0 && _wonColumn >= 0)
+        {
+            _salesCycles = salesCycles;
+            _wonSlotColumn = columns++;
+        }
         _closes = new bool[funnel.Stages.Count];
         foreach (string name in options.ClosedStages)
         {
@@ -149,9 +161,10 @@ public sealed class JourneyStore
     /// <param name="journeyHash">The journey's hash; 0 (no journey) is ignored.</param>
     /// <param name="stage">A stage id of <see cref="Funnel"/>. Stages outside the ordered funnel (other than the won stage) only refresh the journey's last activity, or close it.</param>
     /// <param name="timestampMs">Event time, epoch ms; times before 1970-01-01T00:00:01Z or after 2106 are ignored.</param>
+    /// <param name="slot">The breakdown slot the engine counted the event in (for the sales-cycle tracker); -1 when unknown.</param>
     /// <remarks>Call it only for counted events (not duplicates, not late): the histograms' determinism relies on the engine dropping late events.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Observe(ulong journeyHash, int stage, long timestampMs)
+    public void Observe(ulong journeyHash, int stage, long timestampMs, int slot = -1)
     {
         long sec = timestampMs >= 0 ? timestampMs / 1000 : -1;
         if (journeyHash == 0 || (uint)stage >= (uint)_columnOf.Length || sec < 1 || sec > uint.MaxValue)
@@ -173,7 +186,11 @@ public sealed class JourneyStore
             last = t;
         if (_closes[stage])
             _table.Bits(row) |= ClosedBit;
-        if (column >= 0)
+        if (column < 0)
+            return;
+        if (_wonSlotColumn >= 0 && (column == _leadColumn || column == _wonColumn))
+            ReachCycleEnd(row, column, t, slot);
+        else
             Reach(row, column, t);
     }
 
@@ -185,6 +202,7 @@ public sealed class JourneyStore
     /// </summary>
     public void Expire(long watermarkMs)
     {
+        _salesCycles?.OnWatermark(watermarkMs);
         if (watermarkMs < _nextScanMs)
             return;
         PublishSnapshot(watermarkMs);
@@ -250,6 +268,27 @@ public sealed class JourneyStore
         {
             times[column] = t;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Reach"/> for the lead or won column, keeping the sales-cycle tracker equal to the
+    /// journey's current cycle: the old contribution (if any) is taken back and the new one added.
+    /// </summary>
+    private void ReachCycleEnd(int row, int column, uint t, int slot)
+    {
+        Span<uint> times = _table.Times(row);
+        uint oldLead = times[_leadColumn], oldWon = times[_wonColumn], oldSlot = times[_wonSlotColumn];
+        Reach(row, column, t);
+        uint lead = times[_leadColumn], won = times[_wonColumn];
+        if (won != oldWon)
+            times[_wonSlotColumn] = (uint)(slot + 1);
+        uint wonSlot = times[_wonSlotColumn];
+        if (lead == oldLead && won == oldWon)
+            return;
+        if (oldLead != 0 && oldWon >= oldLead)
+            _salesCycles!.Add(oldWon, (int)oldSlot - 1, oldWon - oldLead, -1);
+        if (lead != 0 && won >= lead)
+            _salesCycles!.Add(won, (int)wonSlot - 1, won - lead, +1);
     }
 
     private void Tally(int pair, uint a, uint b, int sign)

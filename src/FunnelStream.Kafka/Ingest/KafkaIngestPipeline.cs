@@ -496,8 +496,13 @@ public sealed class KafkaIngestPipeline
             engine.AddSource(source);
         FunnelEvent[] events = batch.Events;
         int[] sources = batch.Sources;
+        // Look up an event's id a few places ahead so its dedup probe (a likely cache miss in a table
+        // of millions) overlaps with the events in between (issue 8; EngineBenchmarks, RESULTS.md).
+        const int PrefetchDistance = 8;
         for (int i = 0; i < batch.Count; i++)
         {
+            if (i + PrefetchDistance < batch.Count)
+                engine.Prefetch(events[i + PrefetchDistance]);
             if (engine.Process(events[i], sources[i]) == EventOutcome.Late)
             {
                 _stats.AddRejected(RejectReason.Late);

@@ -51,7 +51,11 @@ public sealed class ReplayOptions
     /// <summary>Business constants of the KPIs (gross margin, ...).</summary>
     public KpiOptions Kpis { get; init; } = KpiOptions.Default;
 
-    /// <summary>The mean sales-cycle length per window and breakdown, for <c>sales_velocity_per_day</c>; <c>null</c> leaves sales velocity out.</summary>
+    /// <summary>
+    /// The mean sales-cycle length per window and breakdown, for <c>sales_velocity_per_day</c>; <c>null</c> (the
+    /// default) measures it from the journeys when <see cref="Journeys"/> is set (the journeys won in the window
+    /// and breakdown, see <see cref="SalesCycleTracker"/>) and otherwise leaves sales velocity out.
+    /// </summary>
     public ISalesCycleSource? SalesCycle { get; init; }
 
     /// <summary>Leakage detection over the replay (in event time); <c>null</c> for none. Its breakdown scopes are the <see cref="By"/> dimensions.</summary>

@@ -53,8 +53,13 @@ public static class ReplayRunner
         interners = funnel.Dimensions.Select(d => new DimensionInterner(d, options.MaxValuesByDimension.GetValueOrDefault(d, options.MaxValuesPerDimension))).ToArray();
         parser = new EventParser(funnel, options.Parser, interners);
         parser.SetClock(nowMs, newest == long.MinValue ? nowMs : newest);
-        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle);
-        JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness));
+        // Sales velocity divides by the mean cycle of the journeys won in each window and breakdown,
+        // measured by the journey store unless the caller brings its own source.
+        SalesCycleTracker? cycles = options.Journeys is not null && options.SalesCycle is null
+            ? new SalesCycleTracker([options.Window], options.AllowedLateness)
+            : null;
+        var writer = new ReplayWindowWriter(output, options.Format, new WindowMetrics(funnel, options.Kpis), options.SalesCycle ?? cycles?.Windows);
+        JourneyStore? journeys = options.Journeys is null ? null : new JourneyStore(funnel, ForReplay(options.Journeys, options.AllowedLateness), cycles);
         // The leakage detector reads closed windows that divide its evaluation interval; when the
         // output's window does not, the interval itself is added as a second size, hidden from the output.
         bool extraWindow = options.Leakage is not null && options.Leakage.SourceWindow([options.Window]) is null;
@@ -64,6 +69,7 @@ public static class ReplayRunner
             AllowedLateness = options.AllowedLateness,
             DedupHorizon = options.DedupHorizon,
         }, interners, extraWindow ? new WindowSizeFilter(writer, (long)options.Window.TotalMilliseconds) : writer, journeys);
+        cycles?.UseSlotNames(engine);
         if (options.Leakage is not null)
             LeakageDetector.Attach(engine, options.Leakage, options.Alerts);
         long firstMs = long.MaxValue, lastMs = long.MinValue;

@@ -30,8 +30,10 @@ internal sealed class Worker
         _loggers = loggers;
         Interners = settings.Funnel.Dimensions.Select(d => new DimensionInterner(d, settings.MaxValuesFor(d))).ToArray();
         Outputs = new KpiOutputs(settings);
+        // Rolling sales cycles only: the live worker reports KPIs over rolling windows, not closed ones.
+        SalesCycles = settings.Journeys is null ? null : new SalesCycleTracker([], settings.Engine.AllowedLateness);
         Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, Outputs.WindowSink,
-            journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys));
+            journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys, SalesCycles));
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
         if (settings.Leakage is not null)
@@ -52,6 +54,9 @@ internal sealed class Worker
 
     /// <summary>The KPI topics (docs/topics.md).</summary>
     internal KpiOutputs Outputs { get; }
+
+    /// <summary>The mean sales cycle of the journeys won in the rolling windows, for sales velocity; <c>null</c> without journeys.</summary>
+    public SalesCycleTracker? SalesCycles { get; }
 
     public IngestStats Stats { get; }
 
@@ -75,7 +80,7 @@ internal sealed class Worker
         Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
-        Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis));
+        Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis, SalesCycles?.Rolling));
         Registry.Register(new IngestMetricsCollector(Stats));
         Registry.Register(new KafkaHealthMetricsCollector(pipeline.Health));
         if (_settings.Journeys is not null)

@@ -27,7 +27,8 @@ internal static class FunnelReport
     {
         var stages = funnel.Stages.Where(s => s != FunnelDefinition.SpendStageName).ToArray();
         Dictionary<string, double> counts = snapshot.SumBy(Events, "stage");
-        var totals = new FunnelTotals(stages.ToDictionary(s => s, s => counts.GetValueOrDefault(s)), snapshot.Sum(Spend), snapshot.Sum(Revenue));
+        var totals = new FunnelTotals(stages.ToDictionary(s => s, s => counts.GetValueOrDefault(s)), snapshot.Sum(Spend), snapshot.Sum(Revenue),
+            (metric, window) => snapshot.Samples(metric).FirstOrDefault(s => s.Label("window") == window)?.Value);
 
         json.WriteStartObject();
         json.WriteString("time", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));

@@ -2,8 +2,9 @@ namespace FunnelStream.Web;
 
 /// <summary>
 /// A cost KPI on the live page: computed from the same counters as <c>/metrics</c> (cumulative
-/// since the worker started), with the formula of docs/kpis.md. Add one with one line in
-/// <see cref="All"/>.
+/// since the worker started), with the formula of docs/kpis.md, or read from a KPI gauge of the same
+/// exposition where the formula needs configured constants (marketing ROI needs the gross margin).
+/// Add one with one line in <see cref="All"/>.
 /// </summary>
 /// <param name="Key">Stable id in <c>/api/funnel</c> (<c>cpl</c>).</param>
 /// <param name="Label">What the page shows (<c>CPL</c>).</param>
@@ -21,8 +22,8 @@ internal sealed record PageKpi(string Key, string Label, string Unit, string For
         new("cac", "CAC", "money", "spend / won deals", t => FunnelTotals.Ratio(t.Spend, t.Count("won"))),
         new("win_rate", "Win rate", "ratio", "won / SQLs", t => FunnelTotals.Ratio(t.Count("won"), t.Count("sql"))),
         new("avg_deal", "Avg deal", "money", "revenue / won deals", t => FunnelTotals.Ratio(t.Revenue, t.Count("won"))),
-        // Marketing ROI of docs/kpis.md needs the gross margin, which is not configured yet: this is
-        // the return before COGS (MROI at a 100 % margin), named so nobody mistakes it for MROI.
-        new("roi_before_cogs", "ROI before COGS", "ratio", "(revenue − spend) / spend", t => FunnelTotals.Ratio(t.Revenue - t.Spend, t.Spend)),
+        // Marketing ROI applies Kpis:GrossMargin, which the counters do not carry: the page shows the
+        // worker's own gauge over the rolling 24 h (null when 24h is not a configured rolling window).
+        new("roi", "Marketing ROI (24h)", "ratio", "(revenue − COGS − spend) / spend, COGS = revenue × (1 − gross margin); rolling 24 h", t => t.Gauge("funnel_roi_ratio", "24h")),
     ];
 }

@@ -38,6 +38,8 @@ public sealed class FunnelReportTests
             funnel_spend_total{campaign="b",channel="x"} 40
             funnel_revenue_total{campaign="a",channel="x"} 0
             funnel_conversion_ratio{from="impression",to="click",window="5m"} 0.04
+            funnel_roi_ratio{window="1h"} 0.5
+            funnel_roi_ratio{window="24h"} -0.25
             """);
 
         string[] stages = report.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()!).ToArray();
@@ -58,7 +60,8 @@ public sealed class FunnelReportTests
         Assert.Equal(100.0, Kpi(report, "cpm")!.Value, 12);
         // No won deal: CAC has no value (spec/kpis.md), not 0 and not infinity.
         Assert.Null(Kpi(report, "cac"));
-        Assert.Equal(-1.0, Kpi(report, "roi_before_cogs")!.Value, 12);
+        // Marketing ROI is the worker's 24 h gauge (it applies the gross margin), not a counter ratio.
+        Assert.Equal(-0.25, Kpi(report, "roi"));
 
         JsonElement campaigns = report.GetProperty("breakdowns").GetProperty("campaign");
         Assert.Equal(["a", "b"], campaigns.EnumerateArray().Select(c => c.GetProperty("value").GetString()!));

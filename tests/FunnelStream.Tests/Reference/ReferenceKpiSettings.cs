@@ -11,13 +11,15 @@ namespace FunnelStream.Tests.Reference;
 /// <param name="ExpectedPurchases">Expected purchases per customer.</param>
 /// <param name="ContractMonths">Months a won amount pays for.</param>
 /// <param name="NrrBaseMicros">NRR base in micro-units; <c>null</c> for no <c>nrr</c> rows.</param>
-/// <param name="MeanSalesCycleDays">A mean sales-cycle length for every window and breakdown; <c>null</c> for no <c>sales_velocity_per_day</c> rows.</param>
+/// <param name="MeanSalesCycleDays">A mean sales-cycle length for every window and breakdown; <c>null</c> for no <c>sales_velocity_per_day</c> rows (unless <paramref name="SalesCycleFromJourneys"/>).</param>
+/// <param name="SalesCycleFromJourneys">Compute the mean sales cycle per window and breakdown from the journeys (a self-join on journey), as replay does with journeys on; overrides <paramref name="MeanSalesCycleDays"/>.</param>
 public sealed record ReferenceKpiSettings(
     double GrossMargin = 1.0,
     double ExpectedPurchases = 1.0,
     double ContractMonths = 12.0,
     long? NrrBaseMicros = null,
-    double? MeanSalesCycleDays = null)
+    double? MeanSalesCycleDays = null,
+    bool SalesCycleFromJourneys = false)
 {
     /// <summary>The replay defaults.</summary>
     public static ReferenceKpiSettings Default { get; } = new();

@@ -30,7 +30,8 @@ namespace FunnelStream.Tests.Reference;
 /// <item>The rest of the catalog of docs/kpis.md, in this order: <c>traffic_to_lead</c>, <c>cpa.&lt;stage&gt;</c>
 /// for every stage but spend, <c>win_rate</c>, <c>closed_win_rate</c>, <c>avg_deal_size</c>, <c>mroi</c>,
 /// <c>ltv</c>, <c>ltv_cac</c>, <c>cac_payback_months</c>, <c>sales_velocity_per_day</c> (only with a mean
-/// sales cycle in <see cref="ReferenceKpiSettings"/>), <c>revenue_change</c> and <c>deals_change</c> (against
+/// sales cycle in <see cref="ReferenceKpiSettings"/>, fixed or from the journeys: the mean over the journeys
+/// whose first won event lies in the window and breakdown of (first won second − first lead second), in days), <c>revenue_change</c> and <c>deals_change</c> (against
 /// the window of the same size just before, same breakdown; a window without rows counts as zeros),
 /// <c>renewal_rate</c>, <c>nrr</c> (only with a base).</item>
 /// </list>
@@ -220,7 +221,7 @@ public static class SqliteReference
 
             -- Valid lines, with ts in epoch ms, money in micro-units and missing dimensions as 'unknown'.
             CREATE TABLE valid AS
-            SELECT f.n, f.id, f.type,
+            SELECT f.n, f.id, f.type, f.journey,
               CASE f.ts_t WHEN 'integer' THEN f.ts_v ELSE t.ms END AS ts,
               {Micros("cost")} AS cost_micros,
               {Micros("amount")} AS amount_micros
@@ -273,10 +274,27 @@ public static class SqliteReference
             FROM counted
             GROUP BY ws{string.Concat(dims.Select(d => ", " + d))};
 
+            -- Sales cycles (self-join on journey): per journey, the first lead's second and the first won event
+            -- (earliest second, then file order, whose window and breakdown the cycle belongs to), when the
+            -- won second is not before the lead second; cycle = won second - lead second.
+            CREATE TABLE secs AS
+            SELECT counted.*, (ts - ((ts % 1000) + 1000) % 1000) / 1000 AS sec FROM counted WHERE type IN ('lead', 'won');
+            CREATE TABLE first_won AS
+            SELECT * FROM (SELECT secs.*, row_number() OVER (PARTITION BY journey ORDER BY sec, n) AS k FROM secs WHERE type = 'won')
+            WHERE k = 1;
+            CREATE TABLE cycles AS
+            SELECT w.ts - ((w.ts % {windowMs}) + {windowMs}) % {windowMs} AS ws, {string.Concat(dims.Select(d => $"w.{d} AS {d}, "))}
+              sum(w.sec - l.sec) AS cycle_seconds, count(*) AS cycles
+            FROM first_won w JOIN (SELECT journey, min(sec) AS sec FROM secs WHERE type = 'lead' GROUP BY journey) l ON l.journey = w.journey
+            WHERE w.sec >= l.sec
+            GROUP BY 1{string.Concat(dims.Select((d, i) => $", {i + 2}"))};
+
             -- The previous window of the same size and breakdown (absent: zeros), for period-over-period change.
             CREATE TABLE agg2 AS
-            SELECT a.*, coalesce(p.revenue_micros, 0) AS p_revenue_micros, coalesce(p.c_won, 0) AS p_c_won
-            FROM agg a LEFT JOIN agg p ON p.ws = a.ws - {windowMs}{string.Concat(dims.Select(d => $" AND p.{d} = a.{d}"))};
+            SELECT a.*, coalesce(p.revenue_micros, 0) AS p_revenue_micros, coalesce(p.c_won, 0) AS p_c_won,
+              coalesce(c.cycle_seconds, 0) AS cycle_seconds, coalesce(c.cycles, 0) AS cycles
+            FROM agg a LEFT JOIN agg p ON p.ws = a.ws - {windowMs}{string.Concat(dims.Select(d => $" AND p.{d} = a.{d}"))}
+              LEFT JOIN cycles c ON c.ws = a.ws{string.Concat(dims.Select(d => $" AND c.{d} = a.{d}"))};
 
             .mode csv
             .separator "," "\n"
@@ -340,7 +358,9 @@ public static class SqliteReference
         metrics.Add(("ltv", "ratio", ltv, "c_won > 0"));
         metrics.Add(("ltv_cac", "ratio", $"{ltv} / ({Spend} / c_won)", "c_won > 0 AND spend_micros > 0"));
         metrics.Add(("cac_payback_months", "ratio", $"{Spend} / c_won / ({Revenue} / c_won / {months} * {gm})", "c_won > 0 AND revenue_micros > 0"));
-        if (k.MeanSalesCycleDays is double days)
+        if (k.SalesCycleFromJourneys)
+            metrics.Add(("sales_velocity_per_day", "ratio", $"c_opportunity * ({Revenue} / c_won) * (CAST(c_won AS REAL) / c_sql) / (CAST(cycle_seconds AS REAL) / cycles / 86400.0)", "c_won > 0 AND c_sql > 0 AND cycles > 0 AND cycle_seconds > 0"));
+        else if (k.MeanSalesCycleDays is double days)
             metrics.Add(("sales_velocity_per_day", "ratio", $"c_opportunity * ({Revenue} / c_won) * (CAST(c_won AS REAL) / c_sql) / {ReferenceKpiSettings.Literal(days)}", "c_won > 0 AND c_sql > 0"));
         metrics.Add(("revenue_change", "ratio", "CAST(revenue_micros - p_revenue_micros AS REAL) / p_revenue_micros", "p_revenue_micros > 0"));
         metrics.Add(("deals_change", "ratio", "CAST(c_won - p_c_won AS REAL) / p_c_won", "p_c_won > 0"));

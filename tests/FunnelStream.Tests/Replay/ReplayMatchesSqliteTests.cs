@@ -1,4 +1,5 @@
 using System.Text;
+using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Kpis;
 using FunnelStream.Events;
 using FunnelStream.Generator;
@@ -71,6 +72,29 @@ public sealed class ReplayMatchesSqliteTests : IDisposable
         Assert.Equal(expectedLines.Length, actualLines.Length);
     }
 
+    [Theory]
+    [InlineData("1h", "")]
+    [InlineData("1h", "campaign,channel")]
+    [InlineData("1m", "campaign")]
+    public void Replay_JourneysOn_SalesVelocityFromJourneysEqualsSqlExactly(string window, string by)
+    {
+        string[] dims = by.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        TimeSpan size = window == "1m" ? TimeSpan.FromMinutes(1) : TimeSpan.FromHours(1);
+
+        string actual = Replay(size, dims, new JourneyOptions());
+        string expected = SqliteReference.ToCsv(
+            SqliteReference.Compute(_path, (long)size.TotalMilliseconds, dims, TimeSpan.FromMinutes(5), kpis: ReferenceKpis with { SalesCycleFromJourneys = true }), dims);
+
+        // Journey rows follow the window rows; the window rows must equal the reference line for line.
+        string[] actualLines = actual.Split('\n').Where(l => !l.Contains(",journey.", StringComparison.Ordinal)).ToArray();
+        string[] expectedLines = expected.Split('\n');
+        int velocityRows = expectedLines.Count(l => l.Contains(",sales_velocity_per_day,", StringComparison.Ordinal));
+        Assert.True(velocityRows >= 5, $"the reference has only {velocityRows} sales velocity rows");
+        for (int i = 0; i < Math.Min(actualLines.Length, expectedLines.Length); i++)
+            Assert.True(expectedLines[i] == actualLines[i], $"line {i + 1} differs:\n  sql:    {expectedLines[i]}\n  replay: {actualLines[i]}");
+        Assert.Equal(expectedLines.Length, actualLines.Length);
+    }
+
     [Fact]
     public void Replay_GeneratedTraffic_EveryCatalogKpiHasRows()
     {
@@ -96,7 +120,7 @@ public sealed class ReplayMatchesSqliteTests : IDisposable
         Assert.True(summary.Counted > 10_000, $"counted: {summary.Counted}");
     }
 
-    private string Replay(TimeSpan size, string[] dims)
+    private string Replay(TimeSpan size, string[] dims, JourneyOptions? journeys = null)
     {
         var output = new StringWriter();
         using (FileStream input = File.OpenRead(_path))
@@ -104,7 +128,7 @@ public sealed class ReplayMatchesSqliteTests : IDisposable
             ReplayRunner.Run(input, output, new ReplayOptions
             {
                 Window = size, By = dims, Now = Start.AddDays(2), MaxValuesPerDimension = 65_000,
-                Kpis = Kpis, SalesCycle = new FixedSalesCycle(21.5),
+                Kpis = Kpis, SalesCycle = journeys is null ? new FixedSalesCycle(21.5) : null, Journeys = journeys,
             });
         }
         return output.ToString();
