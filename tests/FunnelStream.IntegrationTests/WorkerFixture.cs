@@ -18,8 +18,11 @@ internal sealed class WorkerFixture : IAsyncDisposable
     private readonly bool _ownsBroker;
     private Task? _run;
 
-    /// <summary>A fixture with its own broker, or a second worker on <paramref name="sharedBroker"/> (whose topics exist; not disposed here).</summary>
-    public WorkerFixture(int partitions = 3, Action<FunnelStreamOptions>? configure = null, EmbeddedKafkaBroker? sharedBroker = null)
+    /// <summary>
+    /// A fixture with its own broker, or a second worker on <paramref name="sharedBroker"/> (whose topics exist; not disposed here);
+    /// with <paramref name="logs"/>, the worker's log lines are also kept there, from its minimum level.
+    /// </summary>
+    public WorkerFixture(int partitions = 3, Action<FunnelStreamOptions>? configure = null, EmbeddedKafkaBroker? sharedBroker = null, CapturedLogs? logs = null)
     {
         _ownsBroker = sharedBroker is null;
         Broker = sharedBroker ?? EmbeddedKafkaBroker.Start();
@@ -30,7 +33,12 @@ internal sealed class WorkerFixture : IAsyncDisposable
         options.Kafka.GroupId = "it-" + Guid.NewGuid().ToString("N");
         configure?.Invoke(options);
         Settings = ResolvedSettings.From(options);
-        _loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        _loggers = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            if (logs is not null)
+                b.AddProvider(logs).SetMinimumLevel(logs.MinimumLevel).AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
+        });
         Worker = new Worker(Settings, _loggers);
     }
 

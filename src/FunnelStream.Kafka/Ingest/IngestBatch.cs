@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using FunnelStream.Events;
 
+using FunnelStream.Kafka.Output;
+
 namespace FunnelStream.Kafka.Ingest;
 
 /// <summary>
@@ -41,6 +43,9 @@ internal sealed class IngestBatch(int capacity)
 
     /// <summary>The <see cref="IDeliveryGate.Mark"/> taken after the engine applied this batch; its offsets wait for it.</summary>
     public long DeliveryMark { get; set; }
+
+    /// <summary>The dead-letter publisher's mark taken after applying (<see cref="DeadLetterPublisher"/>); offsets wait for it too.</summary>
+    public long DeadLetterMark { get; set; }
 
     public bool IsFull => Count == Events.Length;
 
@@ -93,5 +98,6 @@ internal sealed class IngestBatch(int capacity)
         RemovedPartitions.Clear();
         Barrier = null;
         DeliveryMark = 0;
+        DeadLetterMark = 0;
     }
 }

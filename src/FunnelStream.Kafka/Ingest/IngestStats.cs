@@ -23,7 +23,7 @@ public sealed class IngestStats
     /// <summary>Records forwarded to the dead-letter topic and acknowledged by the broker.</summary>
     public long DeadLettered => Volatile.Read(ref _deadLettered);
 
-    /// <summary>Dead-letter records the broker did not acknowledge.</summary>
+    /// <summary>Failed dead-letter deliveries (each is produced again until acknowledged).</summary>
     public long DeadLetterErrors => Volatile.Read(ref _deadLetterErrors);
 
     /// <summary>Errors reported by the client (broker down, transport errors); the client retries them.</summary>

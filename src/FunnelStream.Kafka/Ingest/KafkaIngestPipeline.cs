@@ -17,11 +17,13 @@ namespace FunnelStream.Kafka.Ingest;
 /// bounded channel (<see cref="IngestOptions.ChannelCapacity"/>; when full the consumer waits, so
 /// memory stays bounded and librdkafka stops fetching). The engine thread is the engine's only
 /// writer: it applies each batch, dead-letters late events, and returns the batch, whose offsets the
-/// consumer thread then stores (only the consumer thread touches the consumer). Stored offsets are
-/// committed by the client's auto-commit, and synchronously on revocation and shutdown, after
-/// dead-letter records are flushed, so a committed offset never covers a record whose effect or
-/// dead letter exists only in memory of this process — except the engine's counters themselves,
-/// which a later issue checkpoints.
+/// consumer thread then stores (only the consumer thread touches the consumer) once the output
+/// records (<see cref="DeliveryGate"/>) and dead letters produced up to the end of applying it are
+/// acknowledged. Stored offsets are committed by the client's auto-commit, and synchronously on
+/// revocation and shutdown after the producer is flushed, so a committed offset never covers a
+/// record whose output or dead letter exists only in memory of this process — except the engine's
+/// state itself, which is not checkpointed (docs/reliability.md).
+/// All brokers down is tracked in <see cref="Health"/> (one log line per outage, readiness false).
 /// On revocation the consumer thread waits (a barrier) until the engine has applied everything
 /// consumed so far, then commits; on loss it drops the partitions without committing.
 /// </remarks>
@@ -65,7 +67,7 @@ public sealed class KafkaIngestPipeline
         _producer = producer;
         _logger = logger;
         _time = time;
-        _deadLetters = options.DeadLetterTopic is { Length: > 0 } dlq ? new DeadLetterPublisher(producer, dlq, stats) : null;
+        _deadLetters = options.DeadLetterTopic is { Length: > 0 } dlq ? new DeadLetterPublisher(producer, dlq, stats, logger) : null;
         _toEngine = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(options.ChannelCapacity)
         {
             SingleReader = true,
@@ -87,8 +89,14 @@ public sealed class KafkaIngestPipeline
     /// </summary>
     public Action<IReadOnlyCollection<TopicPartition>>? AfterApply { get; init; }
 
-    /// <summary>True once partitions are assigned and the consumer is reading. Any thread.</summary>
-    public bool IsReady => _ready;
+    /// <summary>True once partitions are assigned and the consumer is reading, and the brokers are reachable. Any thread.</summary>
+    public bool IsReady => _ready && Health.Up;
+
+    /// <summary>Why <see cref="IsReady"/> is false, for the readiness endpoint. Any thread.</summary>
+    public string NotReadyReason => !_ready ? "no partitions assigned yet" : !Health.Up ? "Kafka brokers unreachable" : "ready";
+
+    /// <summary>Broker reachability and outages, as the consumer sees them (funnel_kafka_up, funnel_kafka_outages_total).</summary>
+    public BrokerHealth Health { get; } = new();
 
     /// <summary>
     /// Runs until <paramref name="stop"/> fires, then shuts down cleanly: applies what was consumed,
@@ -124,6 +132,8 @@ public sealed class KafkaIngestPipeline
         finally
         {
             await engineLoop.ConfigureAwait(false);
+            if (_deadLetters is not null)
+                await _deadLetters.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -167,7 +177,8 @@ public sealed class KafkaIngestPipeline
                 }
                 catch (ConsumeException e) when (!e.Error.IsFatal)
                 {
-                    _logger.LogWarning("Consume error {Code}: {Reason}", e.Error.Code, e.Error.Reason);
+                    // During an outage the outage line says it all; the client's retries are logged at debug level.
+                    _logger.Log(Health.Up ? KafkaLog.LevelOf(e.Error) : LogLevel.Debug, "Consume error {Code}: {Reason}", e.Error.Code, e.Error.Reason);
                     _stats.AddBrokerError();
                     continue;
                 }
@@ -194,6 +205,8 @@ public sealed class KafkaIngestPipeline
                 {
                     nextTick = now + (long)TickInterval.TotalMilliseconds;
                     _parser.SetClock(now, now);
+                    if (!Health.Up)
+                        ProbeBrokers(consumer);
                     MeasureLag(consumer);
                     HoldForOutput(consumer);
                 }
@@ -331,7 +344,38 @@ public sealed class KafkaIngestPipeline
             return;
         }
         _stats.AddBrokerError();
-        _logger.LogWarning("Kafka error {Code}: {Reason}", e.Code, e.Reason);
+        if (e.Code == ErrorCode.Local_AllBrokersDown && Health.SetDown())
+        {
+            _logger.LogError("Kafka outage: all brokers are down ({Reason}); not ready until one answers. Nothing is lost: offsets are stored only for applied records", e.Reason);
+            return;
+        }
+        // The client reports every failed (re)connect; they are retried and counted, and an outage is logged once, above.
+        _logger.Log(Health.Up ? KafkaLog.LevelOf(e) : LogLevel.Debug, "Kafka error {Code}: {Reason}", e.Code, e.Reason);
+    }
+
+    private void BrokerReachable()
+    {
+        if (Health.SetUp())
+            _logger.LogWarning("Kafka outage over: brokers reachable again; ready");
+    }
+
+    /// <summary>
+    /// During an outage (once a second), asks a broker for the offsets of an assigned partition (or,
+    /// with none assigned, of the first input topic's partition 0); an answer ends the outage. Only a
+    /// broker's answer does: records still arriving may come from the client's prefetch queue.
+    /// </summary>
+    private void ProbeBrokers(IConsumer<byte[], byte[]> consumer)
+    {
+        TopicPartition probe = _sources.Count > 0 ? _sources.Keys.First() : new TopicPartition(_options.Topics[0], 0);
+        try
+        {
+            consumer.QueryWatermarkOffsets(probe, TimeSpan.FromSeconds(2));
+            BrokerReachable();
+        }
+        catch (KafkaException)
+        {
+            // still down; asked again at the next tick
+        }
     }
 
     private void CommitStored(IConsumer<byte[], byte[]> consumer)
@@ -356,6 +400,8 @@ public sealed class KafkaIngestPipeline
         {
             if (DeliveryGate is { } gate && !gate.IsDeliveredThrough(done.DeliveryMark))
                 return; // an output record is not acknowledged yet: no offset passes it (retried until it is)
+            if (_deadLetters is { } dlq && !dlq.IsDeliveredThrough(done.DeadLetterMark))
+                return; // likewise a dead letter: a rejected record is never committed before its copy is on the dead-letter topic
             _applied.TryDequeue(out _);
             foreach (int source in done.CoveredSources)
             {
@@ -383,7 +429,7 @@ public sealed class KafkaIngestPipeline
     /// </summary>
     private void HoldForOutput(IConsumer<byte[], byte[]> consumer)
     {
-        if (DeliveryGate is null)
+        if (DeliveryGate is null && _deadLetters is null)
             return;
         bool hold = _applied.Count >= 2 * _options.ChannelCapacity;
         if (hold == _pausedForOutput)
@@ -470,6 +516,7 @@ public sealed class KafkaIngestPipeline
         AfterApply?.Invoke(_enginePartitions);
         ManualResetEventSlim? barrier = batch.Barrier;
         batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
+        batch.DeadLetterMark = _deadLetters?.Mark() ?? 0; // covers the dead letters of this batch, published before it was sent
         // The batch may wait for output deliveries before its offsets are stored: release the payloads now.
         Array.Clear(batch.Records, 0, batch.Count);
         _applied.Enqueue(batch);

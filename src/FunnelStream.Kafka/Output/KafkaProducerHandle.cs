@@ -24,7 +24,7 @@ public sealed class KafkaProducerHandle : IDisposable
             MessageMaxBytes = 16 * 1024 * 1024,
         };
         _producer = new ProducerBuilder<byte[]?, byte[]>(config)
-            .SetErrorHandler((_, e) => logger.LogWarning("Kafka producer error {Code}: {Reason}", e.Code, e.Reason))
+            .SetErrorHandler((_, e) => logger.Log(KafkaLog.LevelOf(e), "Kafka producer error {Code}: {Reason}", e.Code, e.Reason))
             .SetLogHandler((_, m) => KafkaLog.Write(logger, m))
             .Build();
     }

@@ -85,7 +85,7 @@ public sealed class KpiMerger(
                 if (e.IsFatal)
                     logger.LogCritical("Fatal Kafka error in the KPI merger {Code}: {Reason}", e.Code, e.Reason);
                 else
-                    logger.LogWarning("KPI merger Kafka error {Code}: {Reason}", e.Code, e.Reason);
+                    logger.Log(KafkaLog.LevelOf(e), "KPI merger Kafka error {Code}: {Reason}", e.Code, e.Reason);
             })
             .SetLogHandler((_, m) => KafkaLog.Write(logger, m))
             .Build();

@@ -82,6 +82,7 @@ internal sealed class Worker
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
         Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis, SalesCycles?.Rolling));
         Registry.Register(new IngestMetricsCollector(Stats));
+        Registry.Register(new KafkaHealthMetricsCollector(pipeline.Health));
         if (_settings.Journeys is not null)
             Registry.Register(new JourneyMetricsCollector(Engine, _settings.Journeys));
         if (Leakage is not null)
@@ -129,7 +130,7 @@ internal sealed class Worker
         app.MapGet("/healthz/live", () => Results.Text("live\n"));
         app.MapGet("/healthz/ready", () => pipeline.IsReady
             ? Results.Text("ready\n")
-            : Results.Text("not ready: no partitions assigned yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Text($"not ready: {pipeline.NotReadyReason}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         FunnelWeb.Map(app, Registry, _settings);
         return app;
     }

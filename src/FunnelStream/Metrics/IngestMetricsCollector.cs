@@ -10,7 +10,7 @@ internal sealed class IngestMetricsCollector(IngestStats stats) : IMetricsCollec
     private readonly MetricFamily _consumed = MetricFamily.Counter("funnel_consumer_records", "Records read from the input topics.");
     private readonly MetricFamily _rejected = MetricFamily.Counter("funnel_events_rejected", "Records not counted, by reason; each is forwarded to the dead-letter topic.");
     private readonly MetricFamily _deadLettered = MetricFamily.Counter("funnel_dead_letter_records", "Records acknowledged on the dead-letter topic.");
-    private readonly MetricFamily _deadLetterErrors = MetricFamily.Counter("funnel_dead_letter_errors", "Dead-letter records the broker did not acknowledge.");
+    private readonly MetricFamily _deadLetterErrors = MetricFamily.Counter("funnel_dead_letter_errors", "Failed dead-letter deliveries; each is produced again until acknowledged.");
     private readonly MetricFamily _kafkaErrors = MetricFamily.Counter("funnel_kafka_errors", "Errors reported by the Kafka client (it retries them).");
     private readonly MetricFamily _assigned = MetricFamily.Gauge("funnel_consumer_assigned_partitions", "Partitions assigned to this instance.");
     private readonly MetricFamily _lag = MetricFamily.Gauge("funnel_consumer_lag_records", "Records between this instance's position and the partition's end.");

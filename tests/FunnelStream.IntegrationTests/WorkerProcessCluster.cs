@@ -1,0 +1,85 @@
+using FunnelStream.Kafka.EmbeddedBroker;
+
+namespace FunnelStream.IntegrationTests;
+
+/// <summary>
+/// An embedded broker in the test process, reachable over TCP, with the worker's topics (2
+/// partitions per input topic), and a way to start real worker processes (<c>funnelstream run</c>)
+/// in one consumer group against it. Ported from feat/reliability's ReliabilityCluster, without
+/// checkpoints. Test helper.
+/// </summary>
+internal sealed class WorkerProcessCluster : IDisposable
+{
+    public const int PartitionsPerTopic = 2;
+
+    public WorkerProcessCluster()
+    {
+        Broker = EmbeddedKafkaBroker.Start();
+        WorkerFixture.CreateTopics(Broker, PartitionsPerTopic);
+    }
+
+    public EmbeddedKafkaBroker Broker { get; }
+
+    public string GroupId { get; } = "proc-" + Guid.NewGuid().ToString("N");
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>Starts a worker process; returns it with its metrics base URL.</summary>
+    public (CliProcess Process, Uri Base) StartWorker(IDictionary<string, string>? extra = null)
+    {
+        int port = FreePort.Next();
+        var env = new Dictionary<string, string> { ["FunnelStream__Kafka__GroupId"] = GroupId };
+        foreach ((string k, string v) in extra ?? new Dictionary<string, string>())
+            env[k] = v;
+        CliProcess p = CliProcess.Start(["run", "--bootstrap-servers", Broker.BootstrapServers, "--listen", $"http://127.0.0.1:{port}"], env);
+        return (p, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    public async Task<ScrapedMetrics?> TryScrapeAsync(Uri baseUri)
+    {
+        try
+        {
+            return new ScrapedMetrics(await Http.GetStringAsync(new Uri(baseUri, "/metrics")));
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Scrapes <paramref name="instance"/> until <c>funnel_events_total</c> sums to <paramref name="expected"/>
+    /// with zero lag and every partition assigned, on two scrapes a second apart, or the deadline passes; returns the last scrape.
+    /// </summary>
+    public async Task<ScrapedMetrics> SettleAsync(Uri instance, long expected, TimeSpan deadline)
+    {
+        DateTime until = DateTime.UtcNow + deadline;
+        int stable = 0;
+        ScrapedMetrics last = new("");
+        while (DateTime.UtcNow < until)
+        {
+            if (await TryScrapeAsync(instance) is { } m)
+            {
+                last = m;
+                bool settled = m.Sum("funnel_events_total") == expected
+                    && m.Sum("funnel_consumer_lag_records") == 0
+                    && m.Sum("funnel_consumer_assigned_partitions") == 3 * PartitionsPerTopic;
+                stable = settled ? stable + 1 : 0;
+                if (stable >= 2)
+                    return m;
+            }
+            await Task.Delay(1000);
+        }
+        return last;
+    }
+
+    public void Dispose()
+    {
+        Http.Dispose();
+        Broker.Dispose();
+    }
+}
