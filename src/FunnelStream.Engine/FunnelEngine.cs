@@ -166,9 +166,13 @@ public sealed class FunnelEngine
     private EventOutcome Restate(ref SpendFigure figure, in FunnelEvent evt, int source)
     {
         long firstTs = figure.FirstTimestampMs;
+        long ts = evt.TimestampMs;
         if (firstTs < _lateBeforeMs)
         {
             _late[evt.Stage]++;
+            // Its own time is within lateness, so it still tells how far event time has got.
+            if (_watermark.Observe(source, ts))
+                OnWatermarkAdvanced();
             return EventOutcome.Late;
         }
         long delta = evt.CostMicros - figure.CostMicros;
@@ -182,7 +186,6 @@ public sealed class FunnelEngine
         _counted++;
         Volatile.Write(ref _restated, _restated + 1);
         _lastCountedAtMs = _processingMs;
-        long ts = evt.TimestampMs;
         if (ts > _newestMs)
             Volatile.Write(ref _newestMs, ts);
         if (_watermark.Observe(source, ts))
