@@ -62,5 +62,9 @@ public sealed class KpiTopic_SpendRestatementGivesNextRevision
         foreach (IGrouping<string, KpiTopicRecord> key in reader.Records.GroupBy(r => r.Key))
             Assert.Equal(Enumerable.Range(0, key.Count()), key.Select(r => r.Revision).Order());
         JsonSchemaCheck.AssertValid("kpi-window.schema.json", reader.Records.Select(r => r.Value));
+
+        ScrapedMetrics m = await fixture.ScrapeAsync();
+        Assert.Equal(1, m.Value("funnel_spend_restatements_total"));
+        Assert.Equal(0, m.Value("funnel_events_late_total", ("stage", "spend")));
     }
 }

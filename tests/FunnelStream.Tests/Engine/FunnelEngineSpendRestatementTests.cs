@@ -143,6 +143,25 @@ public class FunnelEngineSpendRestatementTests
     }
 
     [Fact]
+    public void Process_RestatementsOfKnownKeys_AllocateNothing()
+    {
+        var kit = new EngineTestKit();
+        var engine = new FunnelEngine(kit.Funnel, new EngineOptions { WindowSizes = [Minute, Hour], SpendRestatements = true }, kit.Interners, new SpendWindowSink());
+        string[] campaigns = ["a", "b", "c", "d"];
+        FunnelEvent[] firsts = campaigns.Select(c => kit.Event("spend", T0.AddMinutes(1), c, cost: 10)).ToArray();
+        FunnelEvent[] restatements = Enumerable.Range(0, 200).Select(i => kit.Event("spend", T0.AddMinutes(1).AddSeconds(i), campaigns[i % 4], cost: i)).ToArray();
+        foreach (FunnelEvent e in firsts)
+            engine.Process(e);
+        engine.Process(restatements[0]); // first restatement: warm every path
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 1; i < restatements.Length; i++)
+            engine.Process(restatements[i]);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(200, engine.RestatedCount);
+    }
+
+    [Fact]
     public void Constructor_RestatementsWithoutCampaignDimension_Throws()
     {
         var funnel = new FunnelDefinition(["click", "lead"], [], ["channel"]);
