@@ -25,6 +25,13 @@ public sealed class EngineOptions
     /// <summary>A source (partition) that has delivered nothing for this long (processing time) stops holding the watermark back.</summary>
     public TimeSpan IdleSourceTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether a <c>spend</c> report for a (campaign, channel, UTC day of <c>ts</c>) already reported replaces
+    /// the earlier figure (in the windows the first report was counted in) instead of adding to it.
+    /// Needs the funnel's dimensions to include <c>campaign</c> and <c>channel</c>. Default false.
+    /// </summary>
+    public bool SpendRestatements { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {

@@ -39,6 +39,11 @@ public sealed class FunnelEngine
     private readonly ClosedWindow _closedView;
     private readonly Action<WindowAccumulator> _emit;
     private readonly JourneyStore? _journeys;
+    private readonly SpendFigures? _spendFigures;
+    private readonly int _spendStage = -1;
+    private readonly int _campaignDim;
+    private readonly int _channelDim;
+    private long _restated;
     private LeakageDetector? _leakage;
     private long _nextCloseAt = long.MaxValue;
     private long _lateBeforeMs = long.MinValue;
@@ -86,6 +91,15 @@ public sealed class FunnelEngine
         if (journeys is not null && !ReferenceEquals(journeys.Funnel, funnel) && !journeys.Funnel.Stages.SequenceEqual(funnel.Stages))
             throw new ArgumentException("the journey store counts a different funnel (its stages differ)", nameof(journeys));
         _journeys = journeys;
+        if (options.SpendRestatements)
+        {
+            _campaignDim = funnel.Dimensions.ToList().IndexOf("campaign");
+            _channelDim = funnel.Dimensions.ToList().IndexOf("channel");
+            if (_campaignDim < 0 || _channelDim < 0)
+                throw new ArgumentException("spend restatements need the funnel's dimensions to include campaign and channel", nameof(options));
+            _spendFigures = new SpendFigures();
+            _spendStage = funnel.SpendStage;
+        }
     }
 
     /// <summary>The funnel this engine counts.</summary>
@@ -113,6 +127,16 @@ public sealed class FunnelEngine
             return EventOutcome.Late;
         }
         int slot = _slots.SlotOf(evt.Dimensions);
+        if (_spendFigures is not null && evt.Stage == _spendStage)
+        {
+            ref SpendFigure figure = ref _spendFigures.GetOrAdd(
+                new SpendKey(evt.Dimensions[_campaignDim], evt.Dimensions[_channelDim], SpendFigures.DayOf(ts)), out bool restatement);
+            if (restatement)
+                return Restate(ref figure, in evt, source);
+            figure.CostMicros = evt.CostMicros;
+            figure.FirstTimestampMs = ts;
+            figure.Slot = slot;
+        }
         TumblingWindows[] windows = _windows;
         for (int i = 0; i < windows.Length; i++)
         {
@@ -125,6 +149,42 @@ public sealed class FunnelEngine
         _rolling.Add(ts, evt.Stage, evt.AmountMicros, evt.CostMicros);
         _journeys?.Observe(evt.JourneyHash, evt.Stage, ts, slot);
         _counted++;
+        _lastCountedAtMs = _processingMs;
+        if (ts > _newestMs)
+            Volatile.Write(ref _newestMs, ts);
+        if (_watermark.Observe(source, ts))
+            OnWatermarkAdvanced();
+        return EventOutcome.Counted;
+    }
+
+    /// <summary>
+    /// A spend report for a key already reported (restatements on): the new figure replaces the old one
+    /// in the windows, slot and minute the first report was counted in; the event count is unchanged.
+    /// Late when the first report's time is older than watermark − allowed lateness (its windows may
+    /// have closed for good), so totals per window are always a function of the latest figure.
+    /// </summary>
+    private EventOutcome Restate(ref SpendFigure figure, in FunnelEvent evt, int source)
+    {
+        long firstTs = figure.FirstTimestampMs;
+        long ts = evt.TimestampMs;
+        if (firstTs < _lateBeforeMs)
+        {
+            _late[evt.Stage]++;
+            // Its own time is within lateness, so it still tells how far event time has got.
+            if (_watermark.Observe(source, ts))
+                OnWatermarkAdvanced();
+            return EventOutcome.Late;
+        }
+        long delta = evt.CostMicros - figure.CostMicros;
+        figure.CostMicros = evt.CostMicros;
+        int slot = figure.Slot;
+        TumblingWindows[] windows = _windows;
+        for (int i = 0; i < windows.Length; i++)
+            windows[i].For(firstTs).AdjustCost(slot, delta);
+        _cumulative.AdjustCost(slot, delta);
+        _rolling.AdjustCost(firstTs, delta);
+        _counted++;
+        Volatile.Write(ref _restated, _restated + 1);
         _lastCountedAtMs = _processingMs;
         if (ts > _newestMs)
             Volatile.Write(ref _newestMs, ts);
@@ -212,6 +272,12 @@ public sealed class FunnelEngine
     /// <summary>Events counted since start. Any thread.</summary>
     public long CountedTotal => Volatile.Read(ref _counted);
 
+    /// <summary>Spend reports that replaced an earlier figure (restatements on) since start; included in <see cref="CountedTotal"/>. Any thread.</summary>
+    public long RestatedCount => Volatile.Read(ref _restated);
+
+    /// <summary>(campaign, channel, day) spend figures currently remembered for restatements. Engine thread.</summary>
+    public int SpendFigureCount => _spendFigures?.Count ?? 0;
+
     /// <summary>Duplicates dropped since start. Any thread.</summary>
     public long DuplicateCount => Volatile.Read(ref _duplicates);
 
@@ -279,6 +345,7 @@ public sealed class FunnelEngine
         _journeys?.Expire(wm);
         long closeBefore = wm - _latenessMs;
         _lateBeforeMs = closeBefore;
+        _spendFigures?.Expire(closeBefore);
         if (closeBefore < _nextCloseAt)
             return;
         long next = long.MaxValue;

@@ -35,6 +35,7 @@ internal static class ReplayExpectation
                 Parser = settings.Parser,
                 AllowedLateness = settings.Engine.AllowedLateness,
                 DedupHorizon = settings.Engine.DedupHorizon,
+                SpendRestatements = settings.Engine.SpendRestatements,
             });
             foreach (string line in output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {

@@ -29,6 +29,9 @@ internal sealed class CumulativeCounters(SlotLayout layout)
             data[baseIndex + 2 * Layout.StageCount] += costMicros;
     }
 
+    /// <summary>Adds <paramref name="deltaMicros"/> to a slot's spend without counting an event (a spend restatement). The slot exists already.</summary>
+    public void AdjustCost(int slot, long deltaMicros) => _data[slot * Layout.Stride + 2 * Layout.StageCount] += deltaMicros;
+
     private long[] Grow(int slot)
     {
         long[] grown = new long[Math.Max(_data.Length * 2, (slot + 1) * Layout.Stride)];

@@ -44,6 +44,15 @@ internal sealed class RollingStageCounts(int stageCount)
             _spend[index] += costMicros;
     }
 
+    /// <summary>Adds <paramref name="deltaMicros"/> to the spend of the minute of <paramref name="timestampMs"/> without counting an event, if that minute is still held (a spend restatement).</summary>
+    public void AdjustCost(long timestampMs, long deltaMicros)
+    {
+        long minute = Math.Max(0, timestampMs) / 60_000;
+        int index = (int)(minute % Minutes);
+        if (_bucketMinute[index] == minute)
+            _spend[index] += deltaMicros;
+    }
+
     /// <summary>Sums each stage over the <paramref name="minutes"/> minutes ending with the minute of <paramref name="endMs"/>.</summary>
     public void Sum(long endMs, int minutes, Span<long> perStage)
     {

@@ -37,6 +37,15 @@ internal sealed class WindowAccumulator(SlotLayout layout)
         Dirty = true;
     }
 
+    /// <summary>Adds <paramref name="deltaMicros"/> to a slot's spend without counting an event (a spend restatement); marks the window changed.</summary>
+    public void AdjustCost(int slot, long deltaMicros)
+    {
+        int baseIndex = slot * _layout.Stride;
+        long[] data = baseIndex + _layout.Stride > Data.Length ? Grow(slot) : Data;
+        data[baseIndex + 2 * _layout.StageCount] += deltaMicros;
+        Dirty = true;
+    }
+
     private long[] Grow(int slot)
     {
         long[] grown = new long[Math.Max(Data.Length * 2, (slot + 1) * _layout.Stride)];

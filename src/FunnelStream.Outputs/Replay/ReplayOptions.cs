@@ -28,6 +28,9 @@ public sealed class ReplayOptions
     /// <summary>Allowed lateness, as for the live worker.</summary>
     public TimeSpan AllowedLateness { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Spend restatements, as for the live worker; needs <see cref="By"/> to include campaign and channel.</summary>
+    public bool SpendRestatements { get; init; }
+
     /// <summary>Dedup horizon, as for the live worker.</summary>
     public TimeSpan DedupHorizon { get; init; } = TimeSpan.FromHours(24);
 

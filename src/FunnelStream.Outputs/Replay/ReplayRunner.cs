@@ -28,6 +28,8 @@ public static class ReplayRunner
             input = copy;
         }
 
+        if (options.SpendRestatements && !(options.By.Contains("campaign") && options.By.Contains("channel")))
+            throw new ArgumentException("--by: must include campaign and channel while FunnelStream:Events:SpendRestatements is true (a restatement replaces the figure of its campaign, channel and day)");
         FunnelDefinition funnel = new(
             options.Funnel.Stages.Take(options.Funnel.OrderedCount),
             options.Funnel.Stages.Skip(options.Funnel.OrderedCount).Where(s => s != FunnelDefinition.SpendStageName),
@@ -68,6 +70,7 @@ public static class ReplayRunner
             WindowSizes = extraWindow ? [options.Window, options.Leakage!.EvaluationInterval] : [options.Window],
             AllowedLateness = options.AllowedLateness,
             DedupHorizon = options.DedupHorizon,
+            SpendRestatements = options.SpendRestatements,
         }, interners, extraWindow ? new WindowSizeFilter(writer, (long)options.Window.TotalMilliseconds) : writer, journeys);
         cycles?.UseSlotNames(engine);
         if (options.Leakage is not null)

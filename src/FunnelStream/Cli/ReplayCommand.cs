@@ -49,6 +49,7 @@ internal static class ReplayCommand
                 Parser = settings.Parser,
                 AllowedLateness = settings.Engine.AllowedLateness,
                 DedupHorizon = settings.Engine.DedupHorizon,
+                SpendRestatements = settings.Engine.SpendRestatements,
                 MaxValuesPerDimension = settings.Raw.Funnel.MaxValuesPerDimension,
                 MaxValuesByDimension = settings.Raw.Funnel.MaxValuesByDimension,
                 Journeys = settings.Journeys,

@@ -120,6 +120,12 @@ public sealed class EventSettings
     /// <summary>How old a <c>ts</c> may be. Default 30 days.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Whether a later <c>spend</c> report for the same campaign, channel and UTC day replaces the earlier
+    /// figure instead of adding to it (docs/events.md, "Spend restatements"). Default false.
+    /// </summary>
+    public bool SpendRestatements { get; set; }
+
     /// <summary>Largest accepted <c>cost</c> or <c>amount</c>, currency units. Default 1,000,000,000.</summary>
     public decimal MaxMoney { get; set; } = 1_000_000_000m;
 

@@ -128,7 +128,10 @@ public sealed class ResolvedSettings
             DedupMaxEntries = raw.Dedup.MaxEntries,
             RollingWindows = raw.Windows.Rolling is { Length: > 0 } rolling ? rolling : [TimeSpan.FromMinutes(5), TimeSpan.FromHours(1), TimeSpan.FromHours(24)],
             IdleSourceTimeout = raw.Windows.IdleSourceTimeout,
+            SpendRestatements = raw.Events.SpendRestatements,
         };
+        if (raw.Events.SpendRestatements && funnel is not null && !(funnel.Dimensions.Contains("campaign") && funnel.Dimensions.Contains("channel")))
+            errors.Add($"{S}:Events:SpendRestatements: needs FunnelStream:Funnel:Dimensions to include campaign and channel (got {string.Join(", ", funnel.Dimensions)}); or set it to false");
         if (errors.Count == 0)
         {
             try

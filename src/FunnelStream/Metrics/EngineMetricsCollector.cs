@@ -25,6 +25,7 @@ internal sealed class EngineMetricsCollector : IMetricsCollector
     private readonly MetricFamily _conversion = MetricFamily.Gauge("funnel_conversion_ratio", "Count-based conversion count(to)/count(from), adjacent stages and the named pairs click->mql, sql->won, over the rolling event-time window ending at the newest event time.");
     private readonly MetricFamily _late = MetricFamily.Counter("funnel_events_late", "Events older than the watermark minus the allowed lateness: not counted, dead-lettered.");
     private readonly MetricFamily _duplicates = MetricFamily.Counter("funnel_events_duplicate", "Events whose id was already seen within the dedup horizon.");
+    private readonly MetricFamily _restated = MetricFamily.Counter("funnel_spend_restatements", "Spend reports that replaced an earlier figure for their campaign, channel and day (Events:SpendRestatements).");
     private readonly MetricFamily _watermark = MetricFamily.Gauge("funnel_watermark_timestamp_seconds", "The event-time watermark, Unix seconds.", "seconds");
     private readonly MetricFamily _windowsClosed = MetricFamily.Counter("funnel_windows_closed", "Tumbling windows closed (final).");
     private readonly MetricFamily _dedupIds = MetricFamily.Gauge("funnel_dedup_ids", "Event ids remembered for dedup.");
@@ -100,6 +101,8 @@ internal sealed class EngineMetricsCollector : IMetricsCollector
                 writer.Sample(_stageLabels[s], _engine.LateCount(s));
             writer.BeginFamily(_duplicates);
             writer.Sample(LabelSet.Empty, _engine.DuplicateCount);
+            writer.BeginFamily(_restated);
+            writer.Sample(LabelSet.Empty, _engine.RestatedCount);
             long watermark = _engine.WatermarkSnapshot;
             if (watermark != long.MinValue)
             {

@@ -114,9 +114,16 @@ public static class SqliteReference
     /// <param name="allowedLateness">How far behind the watermark a line may be and still count (replay's default is 5 minutes).</param>
     /// <param name="maxAge">How far before the newest valid ts a line may be; <c>null</c> for 30 days.</param>
     /// <param name="kpis">The KPI constants; <c>null</c> for <see cref="ReferenceKpiSettings.Default"/>.</param>
+    /// <param name="spendRestatements">
+    /// Spend restatements (FunnelStream:Events:SpendRestatements): per campaign, channel and UTC day of ts, only the
+    /// first counted spend line counts, with the cost of the last line of the key that was applied; a later line is
+    /// applied unless the first line's ts is older than the watermark before it minus the lateness (then it is late).
+    /// Needs <paramref name="by"/> to include campaign and channel.
+    /// </param>
     /// <exception cref="InvalidOperationException"><c>sqlite3</c> is not on PATH, or it failed (the message carries its stderr).</exception>
     public static IReadOnlyList<ReferenceRow> Compute(
-        string jsonlPath, long windowMs, IReadOnlyList<string> by, TimeSpan allowedLateness, TimeSpan? maxAge = null, ReferenceKpiSettings? kpis = null)
+        string jsonlPath, long windowMs, IReadOnlyList<string> by, TimeSpan allowedLateness, TimeSpan? maxAge = null, ReferenceKpiSettings? kpis = null,
+        bool spendRestatements = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(jsonlPath);
         ArgumentNullException.ThrowIfNull(by);
@@ -135,7 +142,10 @@ public static class SqliteReference
         if (by.Distinct().Count() != by.Count)
             throw new ArgumentException("a dimension appears twice", nameof(by));
 
-        string script = BuildScript(path, windowMs, by, (long)allowedLateness.TotalMilliseconds, (long)(maxAge ?? TimeSpan.FromDays(30)).TotalMilliseconds, kpis);
+        if (spendRestatements && !(by.Contains("campaign") && by.Contains("channel")))
+            throw new ArgumentException("spend restatements need campaign and channel among the dimensions", nameof(by));
+
+        string script = BuildScript(path, windowMs, by, (long)allowedLateness.TotalMilliseconds, (long)(maxAge ?? TimeSpan.FromDays(30)).TotalMilliseconds, kpis, spendRestatements);
         string csv = RunSqlite3(script);
         return ParseRows(csv, windowMs, by.Count);
     }
@@ -151,7 +161,8 @@ public static class SqliteReference
     }
 
     /// <summary>The SQL script for one computation (exposed for debugging: pipe it into <c>sqlite3 :memory:</c>).</summary>
-    public static string BuildScript(string jsonlPath, long windowMs, IReadOnlyList<string> by, long latenessMs, long maxAgeMs, ReferenceKpiSettings? kpis = null)
+    public static string BuildScript(string jsonlPath, long windowMs, IReadOnlyList<string> by, long latenessMs, long maxAgeMs, ReferenceKpiSettings? kpis = null,
+        bool spendRestatements = false)
     {
         string[] dims = by.Select((_, i) => $"d{i}").ToArray();
         string dimList = string.Concat(dims.Select(d => d + ", "));
@@ -260,6 +271,28 @@ public static class SqliteReference
               SELECT firsts.*, max(ts) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS watermark FROM firsts)
             WHERE watermark IS NULL OR ts >= watermark - {latenessMs};
 
+            """);
+        if (spendRestatements)
+        {
+            string campaign = $"d{by.ToList().IndexOf("campaign")}", channel = $"d{by.ToList().IndexOf("channel")}";
+            sql.Append($"""
+                -- Spend restatements: per campaign, channel and UTC day, the first counted spend line and its ts.
+                CREATE TABLE sp AS
+                SELECT n, ts, cost_micros, watermark, first_value(ts) OVER k AS first_ts, first_value(n) OVER k AS first_n
+                FROM counted WHERE type = 'spend'
+                WINDOW k AS (PARTITION BY {campaign}, {channel}, ts - ((ts % 86400000) + 86400000) % 86400000 ORDER BY n);
+                -- Applied: the first line, and later lines while the first line's ts is within lateness; the last applied figure wins.
+                CREATE TABLE sp_last AS
+                SELECT first_n, cost_micros FROM (
+                  SELECT first_n, cost_micros, row_number() OVER (PARTITION BY first_n ORDER BY n DESC) AS r
+                  FROM sp WHERE n = first_n OR first_ts >= watermark - {latenessMs})
+                WHERE r = 1;
+                DELETE FROM counted WHERE type = 'spend' AND n NOT IN (SELECT first_n FROM sp_last);
+                UPDATE counted SET cost_micros = (SELECT cost_micros FROM sp_last WHERE sp_last.first_n = counted.n) WHERE type = 'spend';
+
+                """);
+        }
+        sql.Append($"""
             -- Counts and money per window and breakdown (floor division, also for times before 1970).
             CREATE TABLE agg AS
             SELECT ts - ((ts % {windowMs}) + {windowMs}) % {windowMs} AS ws, {dimList}
