@@ -1,0 +1,83 @@
+using System.Buffers;
+
+namespace FunnelStream.Engine.Checkpoints;
+
+/// <summary>
+/// The format of one instance's checkpoint: the next input offset of every partition the state
+/// reflects, then one section per component (name, the component's format version, its bytes).
+/// </summary>
+/// <remarks>
+/// Layout, little-endian: magic <c>FSIC</c>, format 1, partition count, per partition a
+/// length-prefixed topic, the partition number (int32) and the next offset (int64); then the section
+/// count and per section a length-prefixed UTF-8 name, the version (int32) and length-prefixed bytes.
+/// On restore a component without a section starts empty (it was added since, or is newly enabled),
+/// and a section without a component is ignored (it was removed or disabled since).
+/// </remarks>
+public static class StateCheckpoint
+{
+    private const int Magic = 0x43495346; // "FSIC"
+    private const int Format = 1;
+
+    /// <summary>Writes the state of <paramref name="parts"/> and the offsets it reflects.</summary>
+    public static void Write(IBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    {
+        var w = new CheckpointWriter(output);
+        w.WriteInt32(Magic);
+        w.WriteInt32(Format);
+        w.WriteInt32(offsets.Count);
+        foreach (InputOffset offset in offsets)
+        {
+            w.WriteString(offset.Topic);
+            w.WriteInt32(offset.Partition);
+            w.WriteInt64(offset.Next);
+        }
+        w.WriteInt32(parts.Count);
+        var section = new ArrayBufferWriter<byte>();
+        foreach ((string name, ICheckpointable part) in parts)
+        {
+            section.Clear();
+            part.WriteCheckpoint(section);
+            w.WriteString(name);
+            w.WriteInt32(part.CheckpointVersion);
+            w.WriteBytes(section.WrittenSpan);
+        }
+    }
+
+    /// <summary>Restores <paramref name="parts"/> from <paramref name="data"/> and returns the offsets it reflects.</summary>
+    /// <exception cref="InvalidDataException">The data is not a checkpoint, or a component rejects its section.</exception>
+    public static IReadOnlyList<InputOffset> Restore(ReadOnlySpan<byte> data, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    {
+        var r = new CheckpointReader(data);
+        if (r.ReadInt32() != Magic)
+            throw new InvalidDataException("not a FunnelStream state checkpoint (bad magic)");
+        int format = r.ReadInt32();
+        if (format != Format)
+            throw new InvalidDataException($"state checkpoint format {format} is not supported (expected {Format})");
+        var offsets = new InputOffset[r.ReadCount(16)];
+        for (int i = 0; i < offsets.Length; i++)
+            offsets[i] = new InputOffset(r.ReadString(), r.ReadInt32(), r.ReadInt64());
+        int sections = r.ReadCount();
+        for (int i = 0; i < sections; i++)
+        {
+            string name = r.ReadString();
+            int version = r.ReadInt32();
+            ReadOnlySpan<byte> bytes = r.ReadBytes();
+            foreach ((string partName, ICheckpointable part) in parts)
+            {
+                if (partName != name)
+                    continue;
+                try
+                {
+                    part.ReadCheckpoint(bytes, version);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"checkpoint section '{name}' (version {version}): {e.Message}", e);
+                }
+            }
+        }
+        if (r.Remaining != 0)
+            throw new InvalidDataException($"{r.Remaining} unexpected bytes after the last section");
+        return offsets;
+    }
+}
