@@ -50,6 +50,7 @@ internal sealed class BrokerProcess : IDisposable
         broker.CreateTopic(FreshTopic, FreshPartitions);
         broker.CreateTopic(FreshBareTopic, FreshPartitions);
         broker.CreateTopic("funnel.dlq", 1);
+        broker.CreateTopic("funnel.state", 1); // the worker checkpoints there by default
         Console.Out.WriteLine($"bootstrap.servers={broker.BootstrapServers}");
         Console.Out.Flush();
         Console.In.ReadToEnd();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Confluent.Kafka;
 using FunnelStream.Cli;
 using FunnelStream.Configuration;
+using FunnelStream.Kafka.State;
 
 var config = new Option<string?>("--config", "-c")
 {
@@ -32,6 +33,16 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine($"funnelstream: {e.Message}");
     return 2;
+}
+catch (StateRestoreException e)
+{
+    Console.Error.WriteLine($"funnelstream: {e.Message}");
+    return 1;
+}
+catch (StateLostException e)
+{
+    Console.Error.WriteLine($"funnelstream: {e.Message}");
+    return 3;
 }
 catch (KafkaException e)
 {

@@ -31,6 +31,7 @@ internal sealed class WorkerFixture : IAsyncDisposable
         var options = new FunnelStreamOptions();
         options.Web.Listen = "http://127.0.0.1:0";
         options.Kafka.GroupId = "it-" + Guid.NewGuid().ToString("N");
+        options.State.InstanceId = "it-" + Guid.NewGuid().ToString("N"); // unique: several fixtures may share a group
         configure?.Invoke(options);
         Settings = ResolvedSettings.From(options);
         _loggers = LoggerFactory.Create(b =>
@@ -52,6 +53,7 @@ internal sealed class WorkerFixture : IAsyncDisposable
         broker.CreateTopic("funnel.kpis", 3);
         broker.CreateTopic("funnel.kpis.rolling", 1);
         broker.CreateTopic("funnel.kpis.partials", 2);
+        broker.CreateTopic("funnel.state", 1);
     }
 
     public ResolvedSettings Settings { get; }

@@ -5,8 +5,7 @@ namespace FunnelStream.IntegrationTests;
 /// <summary>
 /// An embedded broker in the test process, reachable over TCP, with the worker's topics (2
 /// partitions per input topic), and a way to start real worker processes (<c>funnelstream run</c>)
-/// in one consumer group against it. Ported from feat/reliability's ReliabilityCluster, without
-/// checkpoints. Test helper.
+/// in one consumer group against it. Test helper.
 /// </summary>
 internal sealed class WorkerProcessCluster : IDisposable
 {
@@ -24,11 +23,19 @@ internal sealed class WorkerProcessCluster : IDisposable
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    /// <summary>Starts a worker process; returns it with its metrics base URL.</summary>
-    public (CliProcess Process, Uri Base) StartWorker(IDictionary<string, string>? extra = null)
+    /// <summary>
+    /// Starts a worker process; returns it with its metrics base URL. <paramref name="instanceId"/>
+    /// names its checkpoint (<c>FunnelStream:State:InstanceId</c>): pass the same one to restart an
+    /// instance; by default each process is a new instance.
+    /// </summary>
+    public (CliProcess Process, Uri Base) StartWorker(IDictionary<string, string>? extra = null, string? instanceId = null)
     {
         int port = FreePort.Next();
-        var env = new Dictionary<string, string> { ["FunnelStream__Kafka__GroupId"] = GroupId };
+        var env = new Dictionary<string, string>
+        {
+            ["FunnelStream__Kafka__GroupId"] = GroupId,
+            ["FunnelStream__State__InstanceId"] = instanceId ?? "w-" + Guid.NewGuid().ToString("N"),
+        };
         foreach ((string k, string v) in extra ?? new Dictionary<string, string>())
             env[k] = v;
         CliProcess p = CliProcess.Start(["run", "--bootstrap-servers", Broker.BootstrapServers, "--listen", $"http://127.0.0.1:{port}"], env);

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
+using FunnelStream.Engine.Checkpoints;
 using FunnelStream.Events;
-
 using FunnelStream.Kafka.Output;
 
 namespace FunnelStream.Kafka.Ingest;
@@ -47,9 +47,27 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>The dead-letter publisher's mark taken after applying (<see cref="DeadLetterPublisher"/>); offsets wait for it too.</summary>
     public long DeadLetterMark { get; set; }
 
+    /// <summary>Records consumed for this batch (events, rejected and end-of-partition markers excluded); counted when applied.</summary>
+    public int Consumed { get; set; }
+
+    /// <summary>Rejected records per <see cref="RejectReason"/>, counted when the batch is applied so a checkpoint taken then covers exactly them.</summary>
+    public int[] Rejected { get; } = new int[Enum.GetValues<RejectReason>().Length];
+
+    /// <summary>Whether any record of this batch was rejected.</summary>
+    public bool HasRejected { get; set; }
+
+    /// <summary>Set by the consumer thread when the engine must checkpoint after applying this batch (revocation, shutdown).</summary>
+    public bool ForceCheckpoint { get; set; }
+
+    /// <summary>The checkpoint the engine thread captured after applying this batch, or <c>null</c>.</summary>
+    public byte[]? Checkpoint { get; set; }
+
+    /// <summary>The offsets <see cref="Checkpoint"/> reflects, to commit once it is durable.</summary>
+    public List<InputOffset> CheckpointOffsets { get; } = [];
+
     public bool IsFull => Count == Events.Length;
 
-    public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null;
+    public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null && Consumed == 0;
 
     /// <summary>Adds a parsed event; <paramref name="partition"/> <c>null</c> (no longer assigned) leaves its offset uncovered, never stored.</summary>
     public void Add(in FunnelEvent evt, int source, TopicPartition? partition, ConsumeResult<byte[], byte[]> record)
@@ -97,6 +115,13 @@ internal sealed class IngestBatch(int capacity)
         AddedPartitions.Clear();
         RemovedPartitions.Clear();
         Barrier = null;
+        Consumed = 0;
+        if (HasRejected)
+            Array.Clear(Rejected);
+        HasRejected = false;
+        ForceCheckpoint = false;
+        Checkpoint = null;
+        CheckpointOffsets.Clear();
         DeliveryMark = 0;
         DeadLetterMark = 0;
     }

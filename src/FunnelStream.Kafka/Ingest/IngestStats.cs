@@ -6,7 +6,7 @@ namespace FunnelStream.Kafka.Ingest;
 /// The ingest side's own counters, for metrics. Each counter has one writing thread (named per
 /// member); readers on any thread use the read methods, which never block.
 /// </summary>
-public sealed class IngestStats
+public sealed partial class IngestStats
 {
     private readonly long[] _rejected = new long[Enum.GetValues<RejectReason>().Length];
     private long _consumed;
@@ -41,6 +41,15 @@ public sealed class IngestStats
     internal void AddConsumed(int n) => Interlocked.Add(ref _consumed, n);
 
     internal void AddRejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
+
+    internal void AddRejected(int[] byReason)
+    {
+        for (int i = 0; i < byReason.Length; i++)
+        {
+            if (byReason[i] != 0)
+                Interlocked.Add(ref _rejected[i], byReason[i]);
+        }
+    }
 
     internal void AddDeadLettered() => Interlocked.Increment(ref _deadLettered);
 

@@ -3,7 +3,9 @@ using System.Threading.Channels;
 using Confluent.Kafka;
 using FunnelStream.Engine;
 using FunnelStream.Events;
+using FunnelStream.Engine.Checkpoints;
 using FunnelStream.Kafka.Output;
+using FunnelStream.Kafka.State;
 using Microsoft.Extensions.Logging;
 
 namespace FunnelStream.Kafka.Ingest;
@@ -22,7 +24,11 @@ namespace FunnelStream.Kafka.Ingest;
 /// acknowledged. Stored offsets are committed by the client's auto-commit, and synchronously on
 /// revocation and shutdown after the producer is flushed, so a committed offset never covers a
 /// record whose output or dead letter exists only in memory of this process — except the engine's
-/// state itself, which is not checkpointed (docs/reliability.md).
+/// state itself when <see cref="Checkpoints"/> is <c>null</c>. With checkpoints, offsets are stored
+/// and committed only from a durable checkpoint: the engine thread captures the state and the offsets
+/// it reflects every interval (and on revocation and shutdown), and the consumer thread saves it,
+/// once the output records and dead letters produced up to it are acknowledged, then commits exactly
+/// those offsets (docs/reliability.md).
 /// All brokers down is tracked in <see cref="Health"/> (one log line per outage, readiness false).
 /// On revocation the consumer thread waits (a barrier) until the engine has applied everything
 /// consumed so far, then commits; on loss it drops the partitions without committing.
@@ -55,6 +61,11 @@ public sealed class KafkaIngestPipeline
     private bool _pausedForOutput;
     private readonly HashSet<TopicPartition> _enginePartitions = [];
     private Error? _fatal;
+    private string? _stateLost;
+    // Engine thread: the next offset of every partition the engine state reflects (restored ones included).
+    private readonly Dictionary<TopicPartition, long> _appliedNext = [];
+    // Consumer thread: the offsets of the last durable checkpoint, to resume partitions assigned again.
+    private readonly Dictionary<TopicPartition, long> _durableNext = [];
     private int _nextSource;
 
     public KafkaIngestPipeline(IngestOptions options, FunnelEngine engine, EventParser parser, IngestStats stats,
@@ -89,6 +100,15 @@ public sealed class KafkaIngestPipeline
     /// </summary>
     public Action<IReadOnlyCollection<TopicPartition>>? AfterApply { get; init; }
 
+    /// <summary>
+    /// Checkpoints of the engine state (docs/reliability.md); <c>null</c> for none (offsets are then
+    /// stored once applied and acknowledged, and a restart starts from empty state).
+    /// </summary>
+    public StateCheckpointer? Checkpoints { get; init; }
+
+    /// <summary>The offsets the restored checkpoint reflects (<see cref="StateCheckpointer.Restore"/>); assigned partitions resume from them unless the group committed further.</summary>
+    public IReadOnlyList<InputOffset> RestoredOffsets { get; init; } = [];
+
     /// <summary>True once partitions are assigned and the consumer is reading, and the brokers are reachable. Any thread.</summary>
     public bool IsReady => _ready && Health.Up;
 
@@ -105,6 +125,12 @@ public sealed class KafkaIngestPipeline
     /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        foreach (InputOffset restored in RestoredOffsets)
+        {
+            var tp = new TopicPartition(restored.Topic, restored.Partition);
+            _appliedNext[tp] = restored.Next;
+            _durableNext[tp] = restored.Next;
+        }
         Task engineLoop = Task.Run(EngineLoopAsync, CancellationToken.None);
         var consumerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -151,7 +177,7 @@ public sealed class KafkaIngestPipeline
             ConsumeResultFields = "topic,headers",
         };
         using IConsumer<byte[], byte[]> consumer = new ConsumerBuilder<byte[], byte[]>(config)
-            .SetPartitionsAssignedHandler((c, parts) => OnAssigned(parts))
+            .SetPartitionsAssignedHandler((c, parts) => OnAssigned(c, parts))
             .SetPartitionsRevokedHandler((c, parts) => OnRevoked(c, parts))
             .SetPartitionsLostHandler((c, parts) => OnLost(parts))
             .SetErrorHandler((_, e) => OnError(e))
@@ -167,7 +193,7 @@ public sealed class KafkaIngestPipeline
         _parser.SetClock(Now(), Now());
         try
         {
-            while (!stop.IsCancellationRequested && _fatal is null)
+            while (!stop.IsCancellationRequested && _fatal is null && _stateLost is null)
             {
                 StoreApplied(consumer);
                 ConsumeResult<byte[], byte[]>? record;
@@ -197,7 +223,7 @@ public sealed class KafkaIngestPipeline
                 bool tick = now >= nextTick;
                 if (_batch.IsFull || (record is null && !_batch.IsEmpty) || tick)
                 {
-                    _stats.AddConsumed(consumed);
+                    _batch.Consumed += consumed;
                     consumed = 0;
                     SendCurrent();
                 }
@@ -211,8 +237,10 @@ public sealed class KafkaIngestPipeline
                     HoldForOutput(consumer);
                 }
             }
-            _stats.AddConsumed(consumed);
-            if (_fatal is null)
+            _batch.Consumed += consumed;
+            if (_stateLost is not null)
+                consumer.Close(); // commits nothing new: stored offsets all come from durable checkpoints
+            else if (_fatal is null)
                 ShutDown(consumer);
         }
         finally
@@ -221,6 +249,8 @@ public sealed class KafkaIngestPipeline
         }
         if (_fatal is { } fatal)
             throw new KafkaException(fatal);
+        if (_stateLost is { } lost)
+            throw new StateLostException(lost);
     }
 
     private void Accept(ConsumeResult<byte[], byte[]> record, IngestBatch batch)
@@ -236,7 +266,8 @@ public sealed class KafkaIngestPipeline
                 batch.Add(evt, 0, null, record);
             return;
         }
-        _stats.AddRejected(reason);
+        batch.Rejected[(int)reason]++; // counted when applied, with the checkpoint that covers it
+        batch.HasRejected = true;
         _deadLetters?.Publish(record, reason);
         if (source >= 0)
             batch.Covers(source, _partitionOfSource[source]!, record.Offset.Value);
@@ -259,7 +290,9 @@ public sealed class KafkaIngestPipeline
 
     private void ShutDown(IConsumer<byte[], byte[]> consumer)
     {
-        _logger.LogInformation("Stopping: applying consumed records, flushing dead letters, committing offsets");
+        _logger.LogInformation(Checkpoints is null
+            ? "Stopping: applying consumed records, flushing dead letters, committing offsets"
+            : "Stopping: applying consumed records, flushing output, checkpointing, committing offsets");
         DrainThroughEngine(consumer);
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
         StoreApplied(consumer); // offsets held back for output records acknowledged by the flush
@@ -275,13 +308,15 @@ public sealed class KafkaIngestPipeline
     {
         using var barrier = new ManualResetEventSlim();
         _batch.Barrier = barrier;
+        _batch.ForceCheckpoint = Checkpoints is not null;
         SendCurrent();
         barrier.Wait();
         StoreApplied(consumer);
     }
 
-    private void OnAssigned(List<TopicPartition> partitions)
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
+        List<TopicPartitionOffset> start = ResumeOffsets(consumer, partitions);
         foreach (TopicPartition tp in partitions)
         {
             if (_sources.ContainsKey(tp))
@@ -298,7 +333,42 @@ public sealed class KafkaIngestPipeline
         _pausedForOutput = false; // new partitions start resumed; the next check pauses them all again if needed
         SendCurrent();
         _ready = _sources.Count > 0;
-        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
+        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", start.Select(p => p.Offset == Offset.Unset ? p.TopicPartition.ToString() : p.ToString())));
+        return start;
+    }
+
+    /// <summary>
+    /// Where each newly assigned partition starts. Without a checkpoint of it: the group's committed
+    /// offset. With one: the checkpoint's offset, unless the group committed further (another
+    /// instance counted it since, and holds that state), so the state never counts a record twice.
+    /// The checkpoint can be ahead of the committed offset when the process died between saving a
+    /// checkpoint and committing its offsets.
+    /// </summary>
+    private List<TopicPartitionOffset> ResumeOffsets(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    {
+        var start = partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
+        List<TopicPartition> known = partitions.Where(_durableNext.ContainsKey).ToList();
+        if (known.Count == 0)
+            return start;
+        Dictionary<TopicPartition, Offset> committed;
+        try
+        {
+            committed = consumer.Committed(known, TimeSpan.FromSeconds(10)).ToDictionary(c => c.TopicPartition, c => c.Offset);
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning("Committed offsets not readable ({Reason}); resuming {Partitions} from the checkpoint", e.Error.Reason, string.Join(", ", known));
+            committed = [];
+        }
+        for (int i = 0; i < start.Count; i++)
+        {
+            TopicPartition tp = start[i].TopicPartition;
+            if (!_durableNext.TryGetValue(tp, out long checkpointed))
+                continue;
+            long next = committed.TryGetValue(tp, out Offset c) && c != Offset.Unset && c.Value > checkpointed ? c.Value : checkpointed;
+            start[i] = new TopicPartitionOffset(tp, next);
+        }
+        return start;
     }
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
@@ -314,6 +384,17 @@ public sealed class KafkaIngestPipeline
 
     private void OnLost(List<TopicPartitionOffset> partitions)
     {
+        if (Checkpoints is not null)
+        {
+            // The engine state holds effects of records the partitions' next owner reads again from
+            // the committed offsets. It cannot be split by partition, so the instance stops and
+            // restarts from its last checkpoint, which covers exactly the committed offsets.
+            _stateLost = $"partitions {string.Join(", ", partitions.Select(p => p.TopicPartition))} were lost without a clean hand-over "
+                + "(session timed out or fenced); the in-memory state counted records past the committed offsets. "
+                + "Exiting so that a restart resumes from the last checkpoint";
+            _logger.LogError("Lost {Partitions}: stopping; the state restarts from the last checkpoint", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+            return;
+        }
         _logger.LogWarning("Lost {Partitions} without a clean hand-over; nothing is committed for them", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         ForgetSources(partitions.Select(p => p.TopicPartition));
     }
@@ -403,6 +484,14 @@ public sealed class KafkaIngestPipeline
             if (_deadLetters is { } dlq && !dlq.IsDeliveredThrough(done.DeadLetterMark))
                 return; // likewise a dead letter: a rejected record is never committed before its copy is on the dead-letter topic
             _applied.TryDequeue(out _);
+            if (Checkpoints is { } checkpoints)
+            {
+                if (done.Checkpoint is { } data)
+                    CommitCheckpoint(consumer, checkpoints, data, done.CheckpointOffsets);
+                done.Reset();
+                _free.Push(done);
+                continue;
+            }
             foreach (int source in done.CoveredSources)
             {
                 (TopicPartition tp, long next) = done.NextOffset(source);
@@ -420,6 +509,29 @@ public sealed class KafkaIngestPipeline
             done.Reset();
             _free.Push(done);
         }
+    }
+
+    /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
+    private void CommitCheckpoint(IConsumer<byte[], byte[]> consumer, StateCheckpointer checkpoints, byte[] data, List<InputOffset> offsets)
+    {
+        if (!checkpoints.Save(data, Now()))
+            return;
+        foreach (InputOffset offset in offsets)
+        {
+            var tp = new TopicPartition(offset.Topic, offset.Partition);
+            _durableNext[tp] = offset.Next;
+            if (!_sources.ContainsKey(tp))
+                continue; // not ours now: its owner commits it
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(tp, offset.Next));
+            }
+            catch (KafkaException e)
+            {
+                _logger.LogDebug("Offset {Offset} of {Partition} not stored: {Reason}", offset.Next, tp, e.Error.Reason);
+            }
+        }
+        CommitStored(consumer);
     }
 
     /// <summary>
@@ -492,6 +604,9 @@ public sealed class KafkaIngestPipeline
     {
         FunnelEngine engine = _engine;
         engine.SetProcessingTime(Now());
+        _stats.AddConsumed(batch.Consumed);
+        if (batch.HasRejected)
+            _stats.AddRejected(batch.Rejected);
         foreach (int source in batch.AddedSources)
             engine.AddSource(source);
         FunnelEvent[] events = batch.Events;
@@ -514,6 +629,8 @@ public sealed class KafkaIngestPipeline
         _enginePartitions.UnionWith(batch.AddedPartitions);
         _enginePartitions.ExceptWith(batch.RemovedPartitions);
         AfterApply?.Invoke(_enginePartitions);
+        if (Checkpoints is { } checkpoints)
+            CaptureCheckpoint(checkpoints, batch);
         ManualResetEventSlim? barrier = batch.Barrier;
         batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
         batch.DeadLetterMark = _deadLetters?.Mark() ?? 0; // covers the dead letters of this batch, published before it was sent
@@ -521,6 +638,22 @@ public sealed class KafkaIngestPipeline
         Array.Clear(batch.Records, 0, batch.Count);
         _applied.Enqueue(batch);
         barrier?.Set();
+    }
+
+    /// <summary>Engine thread: notes the offsets the batch covers and, when due (or forced), captures the state with the offsets it reflects.</summary>
+    private void CaptureCheckpoint(StateCheckpointer checkpoints, IngestBatch batch)
+    {
+        foreach (int source in batch.CoveredSources)
+        {
+            (TopicPartition tp, long next) = batch.NextOffset(source);
+            _appliedNext[tp] = next;
+        }
+        long now = Now();
+        if (!batch.ForceCheckpoint && !checkpoints.IsDue(now))
+            return;
+        foreach ((TopicPartition tp, long next) in _appliedNext)
+            batch.CheckpointOffsets.Add(new InputOffset(tp.Topic, tp.Partition.Value, next));
+        batch.Checkpoint = checkpoints.Capture(batch.CheckpointOffsets, now);
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -8,7 +8,7 @@ namespace FunnelStream.Cli;
 internal static class BrokerCommand
 {
     /// <summary>Topics the worker reads and writes by default.</summary>
-    public static readonly string[] DefaultTopics = ["funnel.clicks", "funnel.leads", "funnel.deals", "funnel.dlq", "funnel.alerts", "funnel.kpis", "funnel.kpis.rolling", "funnel.kpis.partials"];
+    public static readonly string[] DefaultTopics = ["funnel.clicks", "funnel.leads", "funnel.deals", "funnel.dlq", "funnel.alerts", "funnel.kpis", "funnel.kpis.rolling", "funnel.kpis.partials", "funnel.state"];
 
     public static Command Create()
     {

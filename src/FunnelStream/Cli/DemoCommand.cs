@@ -3,6 +3,7 @@ using FunnelStream.Configuration;
 using FunnelStream.Generator;
 using FunnelStream.Hosting;
 using FunnelStream.Kafka.EmbeddedBroker;
+using FunnelStream.Kafka.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -43,6 +44,8 @@ internal static class DemoCommand
                 if (!string.IsNullOrEmpty(output))
                     broker.CreateTopic(output, 1);
             }
+            if (settings.State.Store == StateStoreKind.Kafka)
+                broker.CreateTopic(settings.State.Topic, 1);
             logger.LogInformation("Embedded broker at {Servers}", broker.BootstrapServers);
 
             var worker = new Worker(settings, loggers);

@@ -33,6 +33,9 @@ public sealed class FunnelStreamOptions
     public LeakageSettings Leakage { get; set; } = new();
 
     public OutputSettings Outputs { get; set; } = new();
+
+    /// <summary><c>FunnelStream:State</c>: checkpoints (docs/reliability.md).</summary>
+    public StateSettings State { get; set; } = new();
 }
 
 /// <summary><c>FunnelStream:Kafka</c>.</summary>

@@ -4,6 +4,7 @@ using FunnelStream.Engine.Kpis;
 using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
+using FunnelStream.Kafka.State;
 using Microsoft.Extensions.Configuration;
 
 namespace FunnelStream.Configuration;
@@ -43,6 +44,9 @@ public sealed class ResolvedSettings
 
     /// <summary>Leakage detection settings; <c>null</c> when <c>FunnelStream:Leakage:Enabled</c> is false.</summary>
     public LeakageOptions? Leakage { get; private init; }
+
+    /// <summary>Checkpoints (<c>FunnelStream:State</c>).</summary>
+    public StateOptions State => Raw.State.ToOptions();
 
     /// <summary>The ingest settings for <paramref name="bootstrapServers"/> (which overrides the configured value when given).</summary>
     public IngestOptions Ingest(string bootstrapServers) => new()
@@ -101,6 +105,7 @@ public sealed class ResolvedSettings
         Check(raw.Pipeline.BatchSize is >= 1 and <= 65_536, "Pipeline:BatchSize", $"must be between 1 and 65536 (got {raw.Pipeline.BatchSize})");
         Check(raw.Pipeline.ChannelCapacity is >= 1 and <= 4096, "Pipeline:ChannelCapacity", $"must be between 1 and 4096 (got {raw.Pipeline.ChannelCapacity})");
         errors.AddRange(raw.Outputs.Validate($"{S}:Outputs"));
+        raw.State.Validate(errors);
 
         FunnelDefinition? funnel = null;
         try

@@ -31,6 +31,7 @@ internal sealed class KpiOutputs
     {
         _resolved = settings;
         _settings = settings.Raw.Outputs;
+        Instance = settings.State.Store == Kafka.State.StateStoreKind.None ? Guid.NewGuid().ToString("N") : settings.State.InstanceId;
         if (string.IsNullOrEmpty(_settings.KpiTopic))
             WindowSink = null;
         else if (_settings.MergeInstances)
@@ -39,8 +40,11 @@ internal sealed class KpiOutputs
             WindowSink = new KpiWindowRecords(new WindowMetrics(settings.Funnel, settings.Kpis), settings.Raw.Events.Currency, _kpiTarget);
     }
 
-    /// <summary>This process's id in partial aggregates.</summary>
-    public string Instance { get; } = Guid.NewGuid().ToString("N");
+    /// <summary>
+    /// This instance's id in partial aggregates: with checkpoints, <c>FunnelStream:State:InstanceId</c>,
+    /// so that a restarted instance's reports replace its earlier ones; without, one per process.
+    /// </summary>
+    public string Instance { get; }
 
     /// <summary>The engine's window sink; <c>null</c> when no window records are published.</summary>
     public IProvisionalWindowSink? WindowSink { get; }

@@ -1,10 +1,12 @@
 using FunnelStream.Configuration;
 using FunnelStream.Engine;
+using FunnelStream.Engine.Checkpoints;
 using FunnelStream.Engine.Journeys;
 using FunnelStream.Engine.Leakage;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Ingest;
 using FunnelStream.Kafka.Output;
+using FunnelStream.Kafka.State;
 using FunnelStream.Metrics;
 using FunnelStream.Outputs.Prometheus;
 using FunnelStream.Web;
@@ -32,8 +34,8 @@ internal sealed class Worker
         Outputs = new KpiOutputs(settings);
         // Rolling sales cycles only: the live worker reports KPIs over rolling windows, not closed ones.
         SalesCycles = settings.Journeys is null ? null : new SalesCycleTracker([], settings.Engine.AllowedLateness);
-        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, Outputs.WindowSink,
-            journeys: settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys, SalesCycles));
+        Journeys = settings.Journeys is null ? null : new JourneyStore(settings.Funnel, settings.Journeys, SalesCycles);
+        Engine = new FunnelEngine(settings.Funnel, settings.Engine, Interners, Outputs.WindowSink, journeys: Journeys);
         Stats = new IngestStats();
         Registry = new MetricsRegistry();
         if (settings.Leakage is not null)
@@ -52,6 +54,9 @@ internal sealed class Worker
 
     public FunnelEngine Engine { get; }
 
+    /// <summary>The journey store the engine feeds; <c>null</c> when <c>FunnelStream:Journeys:Enabled</c> is false.</summary>
+    public JourneyStore? Journeys { get; }
+
     /// <summary>The KPI topics (docs/topics.md).</summary>
     internal KpiOutputs Outputs { get; }
 
@@ -59,6 +64,9 @@ internal sealed class Worker
     public SalesCycleTracker? SalesCycles { get; }
 
     public IngestStats Stats { get; }
+
+    /// <summary>Checkpoint counters (<c>funnel_state_*</c>).</summary>
+    public StateStats StateStats { get; } = new();
 
     public MetricsRegistry Registry { get; }
 
@@ -74,15 +82,27 @@ internal sealed class Worker
         using var producer = new KafkaProducerHandle(ingest.BootstrapServers, producerClient, _loggers.CreateLogger("FunnelStream.Kafka.Producer"));
         await using OutputPublisher publisher = Outputs.Start(producer, Registry, _loggers.CreateLogger("FunnelStream.Kafka.Output"));
         var parser = new EventParser(_settings.Funnel, _settings.Parser, Interners);
+        using ICheckpointStore? store = OpenStateStore(ingest, producer);
+        StateCheckpointer? checkpoints = null;
+        IReadOnlyList<InputOffset> restored = [];
+        if (store is not null)
+        {
+            StateOptions state = _settings.State;
+            checkpoints = new StateCheckpointer(store, CheckpointKeys.For(ingest.GroupId, state.InstanceId), CheckpointedParts(),
+                state.Interval, StateStats, _loggers.CreateLogger("FunnelStream.State"));
+            restored = checkpoints.Restore(); // before consuming, and before /metrics is served
+        }
         var merge = Outputs.StartMerge(ingest, producer, publisher, Engine, _loggers.CreateLogger("FunnelStream.Kafka.Merge"), stop);
         var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
-            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply };
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply, Checkpoints = checkpoints, RestoredOffsets = restored };
         Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
         Registry.Register(new KpiMetricsCollector(Engine, _settings.Engine.RollingWindows, _settings.Kpis, SalesCycles?.Rolling));
         Registry.Register(new IngestMetricsCollector(Stats));
         Registry.Register(new KafkaHealthMetricsCollector(pipeline.Health));
+        if (checkpoints is not null)
+            Registry.Register(new StateMetricsCollector(StateStats));
         if (_settings.Journeys is not null)
             Registry.Register(new JourneyMetricsCollector(Engine, _settings.Journeys));
         if (Leakage is not null)
@@ -111,6 +131,39 @@ internal sealed class Worker
             await web.StopAsync(CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Stopped");
         }
+    }
+
+    /// <summary>The checkpoint store of <c>FunnelStream:State:Store</c>, or <c>null</c> for <c>none</c>.</summary>
+    private ICheckpointStore? OpenStateStore(IngestOptions ingest, KafkaProducerHandle producer)
+    {
+        StateOptions state = _settings.State;
+        return state.Store switch
+        {
+            StateStoreKind.Kafka => new KafkaCheckpointStore(producer, ingest.BootstrapServers, ingest.Client, state),
+            StateStoreKind.Directory => new DirectoryCheckpointStore(state.Directory),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Every component whose state a restart must carry over, by checkpoint section name. They are
+    /// built (constructor) but not yet fed when the checkpoint is restored into them.
+    /// </summary>
+    private List<KeyValuePair<string, ICheckpointable>> CheckpointedParts()
+    {
+        var parts = new List<KeyValuePair<string, ICheckpointable>>();
+        void Add(string name, object? part)
+        {
+            if (part is ICheckpointable c)
+                parts.Add(new(name, c));
+        }
+        Add("engine", Engine);
+        Add("journeys", Journeys);
+        Add("sales-cycles", SalesCycles);
+        Add("leakage", Leakage);
+        Add("kpi-records", Outputs.WindowSink);
+        Add("ingest", Stats);
+        return parts;
     }
 
     private WebApplication BuildWeb(KafkaIngestPipeline pipeline)

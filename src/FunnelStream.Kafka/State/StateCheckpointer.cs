@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Diagnostics;
+using FunnelStream.Engine.Checkpoints;
+using Microsoft.Extensions.Logging;
+
+namespace FunnelStream.Kafka.State;
+
+/// <summary>
+/// Saves and restores this instance's checkpoint: the state of every registered component and the
+/// input offsets it reflects, under the key <c>group/instance</c> (docs/reliability.md).
+/// </summary>
+/// <remarks>
+/// Threads: <see cref="Restore"/> once at start-up, before consuming; <see cref="Capture"/> on the
+/// engine thread between batches (the components' only writer); <see cref="Save"/> on the consumer
+/// thread, which commits the captured offsets only after <see cref="Save"/> returned true.
+/// </remarks>
+public sealed class StateCheckpointer
+{
+    private readonly ICheckpointStore _store;
+    private readonly IReadOnlyList<KeyValuePair<string, ICheckpointable>> _parts;
+    private readonly ILogger _logger;
+    private readonly long _intervalMs;
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private long _lastCaptureMs = long.MinValue;
+    private bool _failing;
+
+    /// <param name="store">Where checkpoints go.</param>
+    /// <param name="key">This instance's key (<see cref="CheckpointKeys.For"/>).</param>
+    /// <param name="parts">The components, by section name; built fresh and not yet fed when <see cref="Restore"/> runs.</param>
+    /// <param name="interval">How often <see cref="IsDue"/> says a checkpoint is due.</param>
+    /// <param name="stats">Counts saves, failures and bytes (metrics).</param>
+    /// <param name="logger">Logs restores and save failures.</param>
+    public StateCheckpointer(ICheckpointStore store, string key, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts, TimeSpan interval, StateStats stats, ILogger logger)
+    {
+        _store = store;
+        Key = key;
+        _parts = parts;
+        _intervalMs = (long)interval.TotalMilliseconds;
+        Stats = stats;
+        _logger = logger;
+    }
+
+    /// <summary>The store key of this instance's checkpoint.</summary>
+    public string Key { get; }
+
+    public StateStats Stats { get; }
+
+    /// <summary>A description of the store, for logs.</summary>
+    public string StoreDescription => _store.Description;
+
+    /// <summary>
+    /// Loads this instance's latest checkpoint, if any, into the components and returns the offsets it
+    /// reflects (empty when there is none: the state starts empty). Throws
+    /// <see cref="StateRestoreException"/> when a checkpoint exists but cannot be used, naming the key
+    /// and store: counting on from empty state would silently lose what it held.
+    /// </summary>
+    public IReadOnlyList<InputOffset> Restore()
+    {
+        IReadOnlyDictionary<string, byte[]> found;
+        try
+        {
+            found = _store.Load([Key]);
+        }
+        catch (CheckpointStoreException e)
+        {
+            throw new StateRestoreException($"could not read the checkpoint '{Key}' from {_store.Description}: {e.Message}", e);
+        }
+        if (!found.TryGetValue(Key, out byte[]? data))
+        {
+            _logger.LogInformation("No checkpoint '{Key}' in {Store}: starting from empty state at the group's committed offsets", Key, _store.Description);
+            return [];
+        }
+        IReadOnlyList<InputOffset> offsets;
+        try
+        {
+            offsets = StateCheckpoint.Restore(data, _parts);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StateRestoreException(
+                $"the checkpoint '{Key}' in {_store.Description} cannot be restored: {e.Message}. "
+                + "Nothing was consumed. Fix the cause, or start from empty state with another FunnelStream:State:InstanceId (see docs/reliability.md)", e);
+        }
+        Stats.SetRestored(data.Length);
+        _logger.LogInformation("Restored checkpoint '{Key}' from {Store} ({Bytes} bytes): resuming {Partitions}",
+            Key, _store.Description, data.Length, string.Join(", ", offsets.Select(o => $"{o.Topic} [{o.Partition}] @{o.Next}")));
+        return offsets;
+    }
+
+    /// <summary>Whether the interval has passed since the last capture. Engine thread.</summary>
+    public bool IsDue(long nowMs) => _lastCaptureMs == long.MinValue || nowMs - _lastCaptureMs >= _intervalMs;
+
+    /// <summary>Writes the components' state and <paramref name="offsets"/> into a new checkpoint. Engine thread, between batches.</summary>
+    public byte[] Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
+    {
+        _lastCaptureMs = nowMs;
+        _buffer.Clear();
+        StateCheckpoint.Write(_buffer, offsets, _parts);
+        return _buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Saves a captured checkpoint; true once it is durable. On failure it logs (once per run of failures) and returns false. Consumer thread.</summary>
+    public bool Save(byte[] data, long nowMs)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            _store.Save([new(Key, data)]);
+        }
+        catch (CheckpointStoreException e)
+        {
+            Stats.AddCheckpointFailure();
+            if (!_failing)
+                _logger.LogError("Checkpoint '{Key}' not saved to {Store}: {Reason}. Offsets stay uncommitted until a checkpoint is saved", Key, _store.Description, e.Message);
+            _failing = true;
+            return false;
+        }
+        if (_failing)
+            _logger.LogWarning("Checkpoints saved to {Store} again", _store.Description);
+        _failing = false;
+        Stats.AddCheckpoint(data.Length, nowMs, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        return true;
+    }
+}
