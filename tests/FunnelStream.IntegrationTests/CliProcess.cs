@@ -121,6 +121,14 @@ internal sealed class CliProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the process with SIGKILL (no chance to clean up) and waits until it is gone.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

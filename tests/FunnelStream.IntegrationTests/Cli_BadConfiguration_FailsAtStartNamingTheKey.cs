@@ -15,6 +15,10 @@ public sealed class Cli_BadConfiguration_FailsAtStartNamingTheKey
     [InlineData("FunnelStream__Kpis__ActionStages__0", "demo", "FunnelStream:Kpis:ActionStages")]
     [InlineData("FunnelStream__Outputs__RollingInterval", "00:00:00.500", "FunnelStream:Outputs:RollingInterval")]
     [InlineData("FunnelStream__Outputs__RetryBackoff", "00:00:00", "FunnelStream:Outputs:RetryBackoff")]
+    [InlineData("FunnelStream__State__Store", "s3", "FunnelStream:State:Store")]
+    [InlineData("FunnelStream__State__Interval", "00:00:00.010", "FunnelStream:State:Interval")]
+    [InlineData("FunnelStream__State__ChunkBytes", "1000", "FunnelStream:State:ChunkBytes")]
+    [InlineData("FunnelStream__State__Store", "directory", "FunnelStream:State:Directory")] // a directory store needs its directory
     public void Run_InvalidSetting_ExitCode2AndKeyNamed(string variable, string value, string expectedKey)
     {
         (int code, _, string stderr) = CliProcess.Run(

@@ -58,6 +58,24 @@ internal sealed class WorkerProcessCluster : IDisposable
         }
     }
 
+    /// <summary>The HTTP status of <paramref name="path"/> on <paramref name="baseUri"/>; 0 when nothing answers.</summary>
+    public async Task<int> StatusAsync(Uri baseUri, string path)
+    {
+        try
+        {
+            using HttpResponseMessage response = await Http.GetAsync(new Uri(baseUri, path));
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+        catch (TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>
     /// Scrapes <paramref name="instance"/> until <c>funnel_events_total</c> sums to <paramref name="expected"/>
     /// with zero lag and every partition assigned, on two scrapes a second apart, or the deadline passes; returns the last scrape.
