@@ -27,6 +27,18 @@ internal sealed partial class ScrapedMetrics
 
     public string Text { get; }
 
+    /// <summary>Sample by sample sums of several scrapes (what <c>sum by (all labels)</c> over instances gives).</summary>
+    public static ScrapedMetrics SumOf(IEnumerable<ScrapedMetrics> scrapes)
+    {
+        var sum = new ScrapedMetrics("");
+        foreach (ScrapedMetrics s in scrapes)
+        {
+            foreach ((string key, double v) in s._samples)
+                sum._samples[key] = sum._samples.GetValueOrDefault(key) + v;
+        }
+        return sum;
+    }
+
     /// <summary>The value of the sample with exactly these labels, or null when absent.</summary>
     public double? Value(string name, params (string Key, string Value)[] labels) =>
         _samples.TryGetValue(Key(name, labels), out double v) ? v : null;

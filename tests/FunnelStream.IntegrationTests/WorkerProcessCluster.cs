@@ -80,26 +80,39 @@ internal sealed class WorkerProcessCluster : IDisposable
     /// Scrapes <paramref name="instance"/> until <c>funnel_events_total</c> sums to <paramref name="expected"/>
     /// with zero lag and every partition assigned, on two scrapes a second apart, or the deadline passes; returns the last scrape.
     /// </summary>
-    public async Task<ScrapedMetrics> SettleAsync(Uri instance, long expected, TimeSpan deadline)
+    public Task<ScrapedMetrics> SettleAsync(Uri instance, long expected, TimeSpan deadline) => SettleAsync([instance], expected, deadline);
+
+    /// <summary>
+    /// Scrapes every one of <paramref name="instances"/> until the sums over them (as Prometheus'
+    /// <c>sum</c> over instances gives) reach <paramref name="expected"/> events with zero lag and every
+    /// partition assigned, on two rounds a second apart, or the deadline passes; returns the last sums.
+    /// </summary>
+    public async Task<ScrapedMetrics> SettleAsync(IReadOnlyList<Uri> instances, long expected, TimeSpan deadline, Action<string>? log = null)
     {
         DateTime until = DateTime.UtcNow + deadline;
         int stable = 0;
-        ScrapedMetrics last = new("");
+        ScrapedMetrics merged = new("");
         while (DateTime.UtcNow < until)
         {
-            if (await TryScrapeAsync(instance) is { } m)
+            var scrapes = new List<ScrapedMetrics>();
+            foreach (Uri u in instances)
             {
-                last = m;
-                bool settled = m.Sum("funnel_events_total") == expected
-                    && m.Sum("funnel_consumer_lag_records") == 0
-                    && m.Sum("funnel_consumer_assigned_partitions") == 3 * PartitionsPerTopic;
-                stable = settled ? stable + 1 : 0;
-                if (stable >= 2)
-                    return m;
+                if (await TryScrapeAsync(u) is { } m)
+                    scrapes.Add(m);
             }
+            merged = instances.Count == 1 && scrapes.Count == 1 ? scrapes[0] : ScrapedMetrics.SumOf(scrapes);
+            bool settled = scrapes.Count == instances.Count
+                && merged.Sum("funnel_events_total") == expected
+                && merged.Sum("funnel_consumer_lag_records") == 0
+                && merged.Sum("funnel_consumer_assigned_partitions") == 3 * PartitionsPerTopic;
+            stable = settled ? stable + 1 : 0;
+            log?.Invoke($"{DateTime.UtcNow:HH:mm:ss.fff} instances {scrapes.Count}, counted {merged.Sum("funnel_events_total")} of {expected}, "
+                + $"lag {merged.Sum("funnel_consumer_lag_records")}, assigned {merged.Sum("funnel_consumer_assigned_partitions")}");
+            if (stable >= 2)
+                return merged;
             await Task.Delay(1000);
         }
-        return last;
+        return merged;
     }
 
     public void Dispose()
