@@ -20,7 +20,7 @@ namespace FunnelStream.Tests.Deploy;
 public class DeployKitTests
 {
     private static readonly string[] InputTopics = ["funnel.clicks", "funnel.leads", "funnel.deals"];
-    private static readonly string[] OtherTopics = ["funnel.dlq", "funnel.kpis", "funnel.alerts"];
+    private static readonly string[] OtherTopics = ["funnel.dlq", "funnel.kpis", "funnel.alerts", "funnel.state"];
 
     // ---------------------------------------------------------------------------------------------
     // YAML and Prometheus
@@ -36,7 +36,7 @@ public class DeployKitTests
         string[] expected =
         [
             "deploy/docker-compose.yml", "deploy/prometheus/prometheus.yml", "deploy/kubernetes/configmap.yaml",
-            "deploy/kubernetes/deployment.yaml", "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml",
+            "deploy/kubernetes/statefulset.yaml", "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml",
         ];
         string[] relative = files.Select(DeployKit.Relative).ToArray();
         Assert.All(expected, e => Assert.Contains(e, relative));
@@ -232,7 +232,7 @@ public class DeployKitTests
     [Fact]
     public async Task KubernetesDeployment_Probes_OnHealthPathsOfMetricsPort9464()
     {
-        JsonElement deployment = await Kubernetes("deployment.yaml", "Deployment");
+        JsonElement deployment = await Kubernetes("statefulset.yaml", "StatefulSet");
         JsonElement pod = deployment.GetProperty("spec").GetProperty("template").GetProperty("spec");
         JsonElement container = pod.GetProperty("containers").EnumerateArray().Single();
 
@@ -249,7 +249,7 @@ public class DeployKitTests
     [Fact]
     public async Task KubernetesDeployment_Pod_ReplicasGraceResourcesAndLockedDown()
     {
-        JsonElement deployment = await Kubernetes("deployment.yaml", "Deployment");
+        JsonElement deployment = await Kubernetes("statefulset.yaml", "StatefulSet");
         JsonElement spec = deployment.GetProperty("spec");
         JsonElement pod = spec.GetProperty("template").GetProperty("spec");
         JsonElement container = pod.GetProperty("containers").EnumerateArray().Single();
@@ -275,9 +275,19 @@ public class DeployKitTests
     }
 
     [Fact]
+    public async Task KubernetesStatefulSet_InstanceId_IsThePodName()
+    {
+        JsonElement workers = await Kubernetes("statefulset.yaml", "StatefulSet");
+        JsonElement container = workers.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers").EnumerateArray().Single();
+        JsonElement instance = container.GetProperty("env").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "FunnelStream__State__InstanceId");
+        // Stable across restarts (funnelstream-0, -1, ...) and unique per replica: the checkpoint key (docs/reliability.md).
+        Assert.Equal("metadata.name", instance.GetProperty("valueFrom").GetProperty("fieldRef").GetProperty("fieldPath").GetString());
+    }
+
+    [Fact]
     public async Task KubernetesDeployment_ConfigReferences_ResolveToConfigMapKeysAndValidJson()
     {
-        JsonElement deployment = await Kubernetes("deployment.yaml", "Deployment");
+        JsonElement deployment = await Kubernetes("statefulset.yaml", "StatefulSet");
         JsonElement configMap = await Kubernetes("configmap.yaml", "ConfigMap");
         JsonElement pod = deployment.GetProperty("spec").GetProperty("template").GetProperty("spec");
         JsonElement container = pod.GetProperty("containers").EnumerateArray().Single();
@@ -322,7 +332,7 @@ public class DeployKitTests
     [Fact]
     public async Task KubernetesService_Selector_SelectsDeploymentPodsOnPort9464()
     {
-        JsonElement deployment = await Kubernetes("deployment.yaml", "Deployment");
+        JsonElement deployment = await Kubernetes("statefulset.yaml", "StatefulSet");
         JsonElement service = await Kubernetes("service.yaml", "Service");
         JsonElement template = deployment.GetProperty("spec").GetProperty("template");
         Dictionary<string, string> podLabels = DeployKit.Map(template.GetProperty("metadata").GetProperty("labels"));
@@ -341,7 +351,7 @@ public class DeployKitTests
     [Fact]
     public async Task KubernetesPodMonitor_Endpoints_ScrapeMetricsPortOfDeploymentPods()
     {
-        JsonElement deployment = await Kubernetes("deployment.yaml", "Deployment");
+        JsonElement deployment = await Kubernetes("statefulset.yaml", "StatefulSet");
         JsonElement monitor = await Kubernetes("podmonitor.yaml", "PodMonitor");
         Dictionary<string, string> podLabels = DeployKit.Map(deployment.GetProperty("spec").GetProperty("template").GetProperty("metadata").GetProperty("labels"));
 
