@@ -3,7 +3,6 @@ using FunnelStream.Configuration;
 using FunnelStream.Generator;
 using FunnelStream.Hosting;
 using FunnelStream.Kafka.EmbeddedBroker;
-using FunnelStream.Kafka.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +23,11 @@ internal static class DemoCommand
             command.Options.Add(o);
         command.SetAction(async (parse, _) =>
         {
-            IConfigurationRoot configuration = AppConfiguration.Build(parse.GetValue(config), RunCommand.Overrides(null, parse.GetValue(listen)));
+            Dictionary<string, string?> overrides = RunCommand.Overrides(null, parse.GetValue(listen));
+            // The embedded broker's topics, offsets and data live and die with this process: a checkpoint
+            // could never be restored, so the demo takes none (docs/reliability.md).
+            overrides["FunnelStream:State:Store"] = "none";
+            IConfigurationRoot configuration = AppConfiguration.Build(parse.GetValue(config), overrides);
             ResolvedSettings settings = ResolvedSettings.From(configuration);
             TrafficOptions trafficOptions = traffic.ToOptions(parse, DateTimeOffset.UtcNow);
             using ILoggerFactory loggers = Logs.Create(configuration);
@@ -44,8 +47,6 @@ internal static class DemoCommand
                 if (!string.IsNullOrEmpty(output))
                     broker.CreateTopic(output, 1);
             }
-            if (settings.State.Store == StateStoreKind.Kafka)
-                broker.CreateTopic(settings.State.Topic, 1);
             logger.LogInformation("Embedded broker at {Servers}", broker.BootstrapServers);
 
             var worker = new Worker(settings, loggers);
