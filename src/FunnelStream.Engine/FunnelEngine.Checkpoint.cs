@@ -271,6 +271,8 @@ public sealed partial class FunnelEngine : ICheckpointable
             differences.Add($"dimensions [{string.Join(", ", dimensions)}], configured now [{string.Join(", ", Funnel.Dimensions)}]");
         if (!sizes.SequenceEqual(_windows.Select(x => x.SizeMs)))
             differences.Add($"window sizes [{string.Join(", ", sizes.Select(Describe))}], configured now [{string.Join(", ", _windows.Select(x => Describe(x.SizeMs)))}]");
+        // Lateness is part of the layout: with a longer one the threshold would move back behind windows
+        // already closed, and events for them would open those windows again and publish them twice.
         if (lateness != _latenessMs)
             differences.Add($"allowed lateness {Describe(lateness)}, configured now {Describe(_latenessMs)}");
         if (differences.Count > 0)
