@@ -107,8 +107,8 @@ public sealed partial class FunnelEngine : ICheckpointable
     /// restoring: each holds the watermark at the restored value until it delivers past it (or goes idle),
     /// and the watermark never moves back. With a single source this continues exactly as the
     /// uninterrupted engine; with several, the watermark may advance later than it would have (each
-    /// source's high mark restarts from what it delivers after the checkpoint), never earlier, so
-    /// windows may close later but nothing counted before is judged differently.
+    /// source's high mark restarts from what it delivers after the checkpoint), so windows may close
+    /// later and an event the uninterrupted engine would have judged late may be counted.
     /// </para>
     /// <para>
     /// Written for other stages, dimensions, window sizes or allowed lateness: <see cref="InvalidDataException"/>
