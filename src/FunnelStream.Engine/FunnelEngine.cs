@@ -22,7 +22,7 @@ namespace FunnelStream.Engine;
 /// <see cref="EventOutcome.Late"/>; otherwise it is counted. Windows close, oldest first, once the
 /// watermark minus the allowed lateness reaches their end, so a counted event never lands in a closed window.
 /// </remarks>
-public sealed class FunnelEngine
+public sealed partial class FunnelEngine
 {
     private readonly EngineOptions _options;
     private readonly IReadOnlyList<DimensionInterner> _interners;

@@ -32,6 +32,17 @@ internal sealed class CumulativeCounters(SlotLayout layout)
     /// <summary>Adds <paramref name="deltaMicros"/> to a slot's spend without counting an event (a spend restatement). The slot exists already.</summary>
     public void AdjustCost(int slot, long deltaMicros) => _data[slot * Layout.Stride + 2 * Layout.StageCount] += deltaMicros;
 
+    /// <summary>Adds a whole slot's values (laid out by <see cref="Layout"/>), when restoring a checkpoint.</summary>
+    public void AddSlot(int slot, ReadOnlySpan<long> values)
+    {
+        long[] data = _data;
+        int baseIndex = slot * Layout.Stride;
+        if (baseIndex + Layout.Stride > data.Length)
+            data = Grow(slot);
+        for (int i = 0; i < values.Length; i++)
+            data[baseIndex + i] += values[i];
+    }
+
     private long[] Grow(int slot)
     {
         long[] grown = new long[Math.Max(_data.Length * 2, (slot + 1) * Layout.Stride)];

@@ -104,6 +104,72 @@ internal sealed class DedupSet
     /// <summary>Lets ids whose minute is more than the horizon behind <paramref name="watermarkMs"/> be forgotten.</summary>
     public void Expire(long watermarkMs) => _keepFrom = Math.Max(0, watermarkMs) / BucketMs - _horizonBuckets;
 
+    /// <summary>
+    /// Writes the evictions so far, the table's capacity and every remembered id with its minute
+    /// (checkpoints). The capacity is kept because expired ids are dropped lazily, when the table
+    /// would grow: a table of another size would forget them at other moments, and a repeat of an
+    /// id past the horizon could then be judged differently.
+    /// </summary>
+    public void WriteTo(Checkpoints.CheckpointWriter w)
+    {
+        w.WriteInt64(Evictions);
+        w.WriteInt32(_keys.Length);
+        w.WriteInt32(Count);
+        ulong[] keys = _keys;
+        int[] buckets = _buckets;
+        for (int j = 0; j < keys.Length; j++)
+        {
+            if (keys[j] == 0)
+                continue;
+            w.WriteUInt64(keys[j]);
+            w.WriteInt32(buckets[j]);
+        }
+    }
+
+    /// <summary>
+    /// Restores what <see cref="WriteTo"/> wrote into this (empty) set, in a table of the same capacity.
+    /// The horizon and cap are this set's own (so a changed configuration applies from now on); the
+    /// expiry cut is set by the next <see cref="Expire"/>.
+    /// </summary>
+    public void ReadFrom(ref Checkpoints.CheckpointReader r)
+    {
+        if (Count != 0)
+            throw new InvalidOperationException("ids can only be restored into an empty dedup set");
+        long evictions = r.ReadInt64();
+        int capacity = r.ReadInt32();
+        int count = r.ReadCount(12);
+        if (evictions < 0 || capacity < _keys.Length || capacity > 1 << 30 || !System.Numerics.BitOperations.IsPow2(capacity) || (long)count * 2 > capacity)
+            throw new InvalidDataException($"dedup table of {capacity} slots holding {count} ids ({evictions} evictions) is not valid");
+        if (capacity != _keys.Length)
+        {
+            _keys = LargeTables.Allocate<ulong>(capacity, _hugePages);
+            _buckets = LargeTables.Allocate<int>(capacity, _hugePages);
+            _mask = capacity - 1;
+        }
+        ulong[] keys = _keys;
+        for (int n = 0; n < count; n++)
+        {
+            ulong key = r.ReadUInt64();
+            int bucket = r.ReadInt32();
+            if (key == 0 || bucket < 0)
+                throw new InvalidDataException($"dedup entry {key:x16} at minute {bucket} is not valid");
+            int i = (int)key & _mask;
+            while (keys[i] != 0)
+            {
+                if (keys[i] == key)
+                    throw new InvalidDataException($"dedup id {key:x16} appears twice");
+                i = (i + 1) & _mask;
+            }
+            keys[i] = key;
+            _buckets[i] = bucket;
+            _oldestBucket = Math.Min(_oldestBucket, bucket);
+            _newestBucket = Math.Max(_newestBucket, bucket);
+            _perMinute[bucket & (_perMinute.Length - 1)]++;
+        }
+        Count = count;
+        Evictions = evictions;
+    }
+
     private void Maintain()
     {
         if (_oldestBucket < _keepFrom)

@@ -16,6 +16,9 @@ internal sealed class SpendFigures
 
     public int Count => _figures.Count;
 
+    /// <summary>Every remembered figure (checkpoints; allocates).</summary>
+    public IEnumerable<KeyValuePair<SpendKey, SpendFigure>> Entries => _figures;
+
     public static long DayOf(long timestampMs) => timestampMs % DayMs < 0 ? timestampMs / DayMs - 1 : timestampMs / DayMs;
 
     /// <summary>The figure of <paramref name="key"/>, by reference (null ref when absent), or adds it.</summary>

@@ -53,6 +53,50 @@ internal sealed class RollingStageCounts(int stageCount)
             _spend[index] += deltaMicros;
     }
 
+    /// <summary>Writes the minutes held with their counts, amounts and spend (checkpoints).</summary>
+    public void WriteTo(Checkpoints.CheckpointWriter w)
+    {
+        int used = 0;
+        foreach (long m in _bucketMinute)
+        {
+            if (m != long.MinValue)
+                used++;
+        }
+        w.WriteInt32(used);
+        for (int index = 0; index < Minutes; index++)
+        {
+            if (_bucketMinute[index] == long.MinValue)
+                continue;
+            w.WriteInt64(_bucketMinute[index]);
+            for (int s = 0; s < stageCount; s++)
+                w.WriteInt64(_counts[index * stageCount + s]);
+            for (int s = 0; s < stageCount; s++)
+                w.WriteInt64(_amounts[index * stageCount + s]);
+            w.WriteInt64(_spend[index]);
+        }
+    }
+
+    /// <summary>Restores what <see cref="WriteTo"/> wrote into this (empty) ring.</summary>
+    public void ReadFrom(ref Checkpoints.CheckpointReader r)
+    {
+        int used = r.ReadCount(8 * (2 + 2 * stageCount));
+        for (int i = 0; i < used; i++)
+        {
+            long minute = r.ReadInt64();
+            if (minute < 0)
+                throw new InvalidDataException($"rolling minute {minute} is negative");
+            int index = (int)(minute % Minutes);
+            if (_bucketMinute[index] != long.MinValue)
+                throw new InvalidDataException($"rolling minutes {_bucketMinute[index]} and {minute} share a bucket");
+            _bucketMinute[index] = minute;
+            for (int s = 0; s < stageCount; s++)
+                _counts[index * stageCount + s] = r.ReadInt64();
+            for (int s = 0; s < stageCount; s++)
+                _amounts[index * stageCount + s] = r.ReadInt64();
+            _spend[index] = r.ReadInt64();
+        }
+    }
+
     /// <summary>Sums each stage over the <paramref name="minutes"/> minutes ending with the minute of <paramref name="endMs"/>.</summary>
     public void Sum(long endMs, int minutes, Span<long> perStage)
     {

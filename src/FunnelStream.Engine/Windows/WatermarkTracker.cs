@@ -69,6 +69,12 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
         return Recompute();
     }
 
+    /// <summary>
+    /// Sets the watermark of a restored checkpoint, before any source delivered: sources are registered
+    /// again by the host (<see cref="Add"/>) and hold it there until they deliver past it (it never moves back).
+    /// </summary>
+    public void Restore(long current) => Current = current;
+
     private bool Recompute()
     {
         long min = long.MaxValue;

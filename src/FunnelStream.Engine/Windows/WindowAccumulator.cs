@@ -46,6 +46,17 @@ internal sealed class WindowAccumulator(SlotLayout layout)
         Dirty = true;
     }
 
+    /// <summary>Adds a whole slot's values (laid out by the layout), when restoring a checkpoint; leaves <see cref="Dirty"/> alone.</summary>
+    public void AddSlot(int slot, ReadOnlySpan<long> values)
+    {
+        long[] data = Data;
+        int baseIndex = slot * _layout.Stride;
+        if (baseIndex + _layout.Stride > data.Length)
+            data = Grow(slot);
+        for (int i = 0; i < values.Length; i++)
+            data[baseIndex + i] += values[i];
+    }
+
     private long[] Grow(int slot)
     {
         long[] grown = new long[Math.Max(Data.Length * 2, (slot + 1) * _layout.Stride)];

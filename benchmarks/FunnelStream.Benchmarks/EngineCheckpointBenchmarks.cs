@@ -1,0 +1,66 @@
+using System.Buffers;
+using BenchmarkDotNet.Attributes;
+using FunnelStream.Engine;
+using FunnelStream.Events;
+
+namespace FunnelStream.Benchmarks;
+
+/// <summary>
+/// Writing and restoring the <see cref="FunnelEngine"/>'s checkpoint section (issue 6) for a large
+/// engine: 1,000,000 remembered ids (a quarter of the default dedup cap), 500 breakdown slots, windows
+/// of 1 min and 1 h, 30 minutes of events open in the windows and rolling minutes. Writing happens on
+/// the engine thread between batches, so its time is time the engine does not count.
+/// </summary>
+[MemoryDiagnoser]
+public class EngineCheckpointBenchmarks
+{
+    private static readonly FunnelDefinition Funnel = FunnelDefinition.Default;
+    private static readonly EngineOptions Options = new() { WindowSizes = [TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)] };
+    private readonly ArrayBufferWriter<byte> _buffer = new();
+    private FunnelEngine _engine = null!;
+    private byte[] _section = [];
+    private FunnelEngine _fresh = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        DimensionInterner[] interners = Funnel.Dimensions.Select(d => new DimensionInterner(d, 1000)).ToArray();
+        _engine = new FunnelEngine(Funnel, Options, interners);
+        long t0 = new DateTimeOffset(2026, 3, 2, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            var evt = new FunnelEvent
+            {
+                TimestampMs = t0 + i * 2L, // 30 minutes of event time
+                IdHash = ((ulong)i + 1) * 0x9E3779B97F4A7C15UL,
+                Stage = (byte)(i % Funnel.Stages.Count),
+                CostMicros = i % 7 == 0 ? 1_000_000 : 0,
+            };
+            evt.Dimensions[0] = interners[0].Intern($"campaign-{i % 50}".AsSpan());
+            evt.Dimensions[1] = interners[1].Intern($"channel-{i / 50 % 10}".AsSpan());
+            _engine.Process(evt);
+        }
+        _engine.WriteCheckpoint(_buffer);
+        _section = _buffer.WrittenSpan.ToArray();
+        Console.WriteLine($"// engine checkpoint section: {_section.Length:N0} bytes, {_engine.DedupSize:N0} ids, {_engine.SlotCount} slots");
+    }
+
+    [Benchmark]
+    public int Write()
+    {
+        _buffer.Clear();
+        _engine.WriteCheckpoint(_buffer);
+        return _buffer.WrittenCount;
+    }
+
+    [IterationSetup(Target = nameof(Restore))]
+    public void NewEngine() =>
+        _fresh = new FunnelEngine(Funnel, Options, Funnel.Dimensions.Select(d => new DimensionInterner(d, 1000)).ToArray());
+
+    [Benchmark]
+    public int Restore()
+    {
+        _fresh.ReadCheckpoint(_section, _fresh.CheckpointVersion);
+        return _fresh.DedupSize;
+    }
+}
