@@ -26,6 +26,7 @@ internal sealed class KpiOutputs
     private readonly OutputSettings _settings;
     private readonly KpiTopicTarget _kpiTarget = new();
     private readonly KpiTopicTarget _partialsTarget = new(MergeProgressPublisher.Schema);
+    private readonly string _instance = Guid.NewGuid().ToString("N");
 
     public KpiOutputs(ResolvedSettings settings)
     {
@@ -34,13 +35,13 @@ internal sealed class KpiOutputs
         if (string.IsNullOrEmpty(_settings.KpiTopic))
             WindowSink = null;
         else if (_settings.MergeInstances)
-            WindowSink = new PartialWindowReports(settings.Funnel, Instance, _partialsTarget);
+            WindowSink = new PartialWindowReports(settings.Funnel, _instance, _partialsTarget);
         else
             WindowSink = new KpiWindowRecords(new WindowMetrics(settings.Funnel, settings.Kpis), settings.Raw.Events.Currency, _kpiTarget);
     }
 
-    /// <summary>This process's id in partial aggregates.</summary>
-    public string Instance { get; } = Guid.NewGuid().ToString("N");
+    /// <summary>This process's id in partial aggregates: the reporter's, which a restored checkpoint brings back from the run that wrote it.</summary>
+    public string Instance => (WindowSink as PartialWindowReports)?.Instance ?? _instance;
 
     /// <summary>The engine's window sink; <c>null</c> when no window records are published.</summary>
     public IProvisionalWindowSink? WindowSink { get; }
