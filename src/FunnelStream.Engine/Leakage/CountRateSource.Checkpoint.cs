@@ -10,7 +10,9 @@ internal sealed partial class CountRateSource
 
     /// <summary>
     /// Writes the ring length, then per slot that holds a bucket: the slot, the bucket (event time /
-    /// interval) and, per scope in index order, its stage counts.
+    /// interval) and, per scope in index order, a mask of the stages with a count other than zero
+    /// (bit = stage id; a funnel has at most 32 stages) followed by those counts, so quiet scopes and
+    /// stages cost four bytes per bucket.
     /// </summary>
     public void Write(CheckpointWriter w)
     {
@@ -25,8 +27,16 @@ internal sealed partial class CountRateSource
             w.WriteInt64(_bucketOf[index]);
             foreach (long[] counts in _scopes)
             {
+                ReadOnlySpan<long> bucket = counts.AsSpan(index * _stages, _stages);
+                uint mask = 0;
                 for (int stage = 0; stage < _stages; stage++)
-                    w.WriteInt64(counts[index * _stages + stage]);
+                    mask |= bucket[stage] != 0 ? 1u << stage : 0;
+                w.WriteInt32(unchecked((int)mask));
+                for (int stage = 0; stage < _stages; stage++)
+                {
+                    if (bucket[stage] != 0)
+                        w.WriteInt64(bucket[stage]);
+                }
             }
         }
     }
@@ -42,7 +52,7 @@ internal sealed partial class CountRateSource
         long[][] counts = new long[scopes][];
         for (int s = 0; s < scopes; s++)
             counts[s] = new long[length * _stages];
-        int used = r.ReadCount(12 + 8 * scopes * _stages);
+        int used = r.ReadCount(12 + 4 * scopes);
         for (int i = 0; i < used; i++)
         {
             int index = r.ReadInt32();
@@ -54,8 +64,14 @@ internal sealed partial class CountRateSource
             bucketOf[index] = bucket;
             for (int s = 0; s < scopes; s++)
             {
+                uint mask = unchecked((uint)r.ReadInt32());
+                if (_stages < 32 && mask >> _stages != 0)
+                    throw new InvalidDataException($"checkpoint is corrupt: stage mask {mask:x} names stages beyond the {_stages} of the funnel");
                 for (int stage = 0; stage < _stages; stage++)
-                    counts[s][index * _stages + stage] = r.ReadInt64();
+                {
+                    if ((mask & (1u << stage)) != 0)
+                        counts[s][index * _stages + stage] = r.ReadInt64();
+                }
             }
         }
         return (bucketOf, counts);

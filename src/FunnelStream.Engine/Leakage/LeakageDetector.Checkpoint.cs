@@ -135,9 +135,9 @@ public sealed partial class LeakageDetector : ICheckpointable
             throw new InvalidDataException($"checkpoint is corrupt: {r.Remaining} unexpected bytes after the leakage state");
 
         // Everything read and checked: only now does the detector change.
-        _opened = opened;
-        _resolved = resolved;
-        _judgements = judgements;
+        Volatile.Write(ref _opened, opened);
+        Volatile.Write(ref _resolved, resolved);
+        Volatile.Write(ref _judgements, judgements);
         _bucket = bucket;
         _bucketJudged = bucketJudged;
         _scopes.Clear();
