@@ -110,8 +110,13 @@ public class KpiRecordsCheckpointTests
     {
         public List<string> Records { get; } = [];
 
-        public void Publish(KpiRecord record) =>
+        public List<KpiRecord> Raw { get; } = [];
+
+        public void Publish(KpiRecord record)
+        {
+            Raw.Add(record);
             Records.Add($"{Encoding.UTF8.GetString(record.Key)} rev {record.Revision} {Encoding.UTF8.GetString(record.Value)}");
+        }
     }
 
     /// <summary>Runs <paramref name="script"/> through an engine (1 and 5 min windows, 2 min lateness, 30 s idle timeout) whose sink is <paramref name="sink"/>.</summary>
@@ -168,7 +173,8 @@ public class KpiRecordsCheckpointTests
     /// Runs the uninterrupted sink and, per cut, the interrupted one (checkpointed before delivery
     /// <c>cut</c>, crashing before delivery <c>cut + lost</c>) and the restored one (deliveries from <c>cut</c> on).
     /// </summary>
-    private static void AssertRestoredContinuesExactly<TSink>(Func<Target, bool, TSink> create, string section, int seed, Action<TSink, TSink>? afterRestore = null)
+    private static void AssertRestoredContinuesExactly<TSink>(Func<Target, bool, TSink> create, string section, int seed, Action<TSink, TSink>? afterRestore = null,
+        Action<Target, Target, Target>? perCut = null)
         where TSink : IProvisionalWindowSink, ICheckpointable
     {
         List<Step> script = Script(seed);
@@ -219,6 +225,7 @@ public class KpiRecordsCheckpointTests
             Assert.Equal(all.Records, before.Records.Take(atCheckpoint).Concat(after.Records));
             // What the interrupted sink published after its checkpoint is published again, identical.
             Assert.Equal(before.Records.Skip(atCheckpoint), after.Records.Take(before.Records.Count - atCheckpoint));
+            perCut?.Invoke(all, before, after);
         }
     }
 
@@ -238,6 +245,36 @@ public class KpiRecordsCheckpointTests
             AssertRestoredContinuesExactly((t, restarted) => new PartialWindowReports(Funnel, restarted ? "restarted-run" : "first-run", t), "kpi-partials", seed,
                 (interrupted, restored) => Assert.Equal("first-run", restored.Instance));
         }
+    }
+
+    [Fact]
+    public void KpiMergePartition_ReportsOfARestoredInstanceAfterACrash_MergesAsUninterrupted()
+    {
+        // What funnel.kpis.partials holds after a crash: the crashed run's reports (some after its
+        // checkpoint), then the restored run's from the checkpoint on (repeating those). The merger
+        // must publish the same records as from the uninterrupted run's reports.
+        var codec = new PartialRecordCodec(Funnel);
+        (string, int)[] inputs = [("funnel.events", 0)];
+        List<string> Merge(IEnumerable<KpiRecord> reports)
+        {
+            var output = new Target();
+            var merge = new KpiMergePartition(new WindowMetrics(Funnel), "USD", inputs, output);
+            foreach (KpiRecord r in reports)
+                merge.Apply(codec.Decode(r.Value));
+            merge.Apply(new PartialProgress("first-run", inputs, long.MaxValue, long.MaxValue));
+            return output.Records;
+        }
+
+        int cuts = 0;
+        AssertRestoredContinuesExactly((t, restarted) => new PartialWindowReports(Funnel, restarted ? "restarted-run" : "first-run", t), "kpi-partials", 3,
+            perCut: (all, before, after) =>
+            {
+                List<string> expected = Merge(all.Raw);
+                Assert.NotEmpty(expected);
+                Assert.Equal(expected, Merge(before.Raw.Concat(after.Raw)));
+                cuts++;
+            });
+        Assert.True(cuts >= 20);
     }
 
     private static byte[] MidStreamSection(out KpiWindowRecords sink)
