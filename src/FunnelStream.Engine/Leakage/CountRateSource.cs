@@ -5,7 +5,7 @@ namespace FunnelStream.Engine.Leakage;
 /// evaluation interval, in a ring long enough for the rolling window (plus a week when a
 /// same-hour-last-week baseline needs it). Engine thread only.
 /// </summary>
-internal sealed class CountRateSource : IConversionRateSource
+internal sealed partial class CountRateSource : IConversionRateSource
 {
     private readonly long _stepMs;
     private readonly int _stages;

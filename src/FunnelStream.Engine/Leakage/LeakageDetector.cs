@@ -26,7 +26,7 @@ namespace FunnelStream.Engine.Leakage;
 /// <para>Thread safety: everything runs on the engine thread except <see cref="Gauges"/>, <see cref="Transitions"/>,
 /// <see cref="AlertsOpened"/> and <see cref="AlertsResolved"/>, readable from any thread.</para>
 /// </remarks>
-public sealed class LeakageDetector
+public sealed partial class LeakageDetector
 {
     private const long Week = 7 * 24 * 3_600_000L;
 
@@ -186,6 +186,8 @@ public sealed class LeakageDetector
         int[] map = _scopeOfValue[dimension];
         if (valueId < map.Length && map[valueId] != 0)
             return map[valueId];
+        if (_resumable is not null && TryResume(dimension, valueId, slot, out int resumed))
+            return resumed;
         if (_valuesPerDimension[dimension] >= _options.MaxValuesPerDimension)
             return 0;
         if (valueId >= map.Length)

@@ -14,7 +14,7 @@ namespace FunnelStream.Outputs.Topics;
 /// Not thread-safe (one caller thread). Memory: one entry per key offered but not yet final; the
 /// entry goes when the key's final record is published.
 /// </remarks>
-public sealed class KpiRecordRevisions
+public sealed partial class KpiRecordRevisions
 {
     private readonly KpiRecordEncoder _encoder;
     private readonly IKpiRecordTarget _target;
@@ -61,7 +61,7 @@ public sealed class KpiRecordRevisions
         return true;
     }
 
-    private sealed class Emitted
+    private sealed partial class Emitted
     {
         private readonly long[] _counts;
         private readonly long[] _amounts;

@@ -8,7 +8,7 @@ namespace FunnelStream.Outputs.Topics;
 /// window the engine closes (final) or flushes (a quiet stream, provisional) becomes one record per
 /// non-empty breakdown, numbered by <see cref="KpiRecordRevisions"/>. Engine thread only.
 /// </summary>
-public sealed class KpiWindowRecords : IProvisionalWindowSink
+public sealed partial class KpiWindowRecords : IProvisionalWindowSink
 {
     private readonly KpiRecordRevisions _revisions;
     private readonly int _dimensions;
@@ -18,6 +18,7 @@ public sealed class KpiWindowRecords : IProvisionalWindowSink
     public KpiWindowRecords(WindowMetrics metrics, string currency, IKpiRecordTarget target)
     {
         _revisions = new KpiRecordRevisions(metrics, currency, target);
+        _funnel = metrics.Funnel;
         _dimensions = metrics.Funnel.Dimensions.Count;
         _totals = new StageTotals(metrics.Funnel.Stages.Count);
     }

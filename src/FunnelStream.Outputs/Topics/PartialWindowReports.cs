@@ -8,7 +8,7 @@ namespace FunnelStream.Outputs.Topics;
 /// closes or flushes becomes one <see cref="PartialReport"/> of this instance (every non-empty
 /// breakdown, exact numbers), for the merger that owns the window's key. Engine thread only.
 /// </summary>
-public sealed class PartialWindowReports : IProvisionalWindowSink
+public sealed partial class PartialWindowReports : IProvisionalWindowSink
 {
     private readonly FunnelDefinition _funnel;
     private readonly PartialRecordCodec _codec;
@@ -24,8 +24,8 @@ public sealed class PartialWindowReports : IProvisionalWindowSink
         Instance = instance;
     }
 
-    /// <summary>This instance's id in its reports (unique per process run).</summary>
-    public string Instance { get; }
+    /// <summary>This instance's id in its reports (unique per process run; a restored checkpoint brings back the id of the run that wrote it).</summary>
+    public string Instance { get; private set; }
 
     /// <inheritdoc />
     public void OnWindowClosed(ClosedWindow window) => Report(window);
@@ -35,6 +35,7 @@ public sealed class PartialWindowReports : IProvisionalWindowSink
 
     private void Report(ClosedWindow window)
     {
+        _reported++;
         var key = (window.SizeMs, window.StartMs);
         long sequence = _sequences.TryGetValue(key, out long previous) ? previous + 1 : 0;
         if (window.IsFinal)

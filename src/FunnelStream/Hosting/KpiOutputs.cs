@@ -26,25 +26,27 @@ internal sealed class KpiOutputs
     private readonly OutputSettings _settings;
     private readonly KpiTopicTarget _kpiTarget = new();
     private readonly KpiTopicTarget _partialsTarget = new(MergeProgressPublisher.Schema);
+    private readonly string _instance;
 
     public KpiOutputs(ResolvedSettings settings)
     {
         _resolved = settings;
         _settings = settings.Raw.Outputs;
-        Instance = settings.State.Store == Kafka.State.StateStoreKind.None ? Guid.NewGuid().ToString("N") : settings.State.InstanceId;
+        _instance = settings.State.Store == Kafka.State.StateStoreKind.None ? Guid.NewGuid().ToString("N") : settings.State.InstanceId;
         if (string.IsNullOrEmpty(_settings.KpiTopic))
             WindowSink = null;
         else if (_settings.MergeInstances)
-            WindowSink = new PartialWindowReports(settings.Funnel, Instance, _partialsTarget);
+            WindowSink = new PartialWindowReports(settings.Funnel, _instance, _partialsTarget);
         else
             WindowSink = new KpiWindowRecords(new WindowMetrics(settings.Funnel, settings.Kpis), settings.Raw.Events.Currency, _kpiTarget);
     }
 
     /// <summary>
-    /// This instance's id in partial aggregates: with checkpoints, <c>FunnelStream:State:InstanceId</c>,
-    /// so that a restarted instance's reports replace its earlier ones; without, one per process.
+    /// This instance's id in partial aggregates: the reporter's, which a restored checkpoint brings
+    /// back; with checkpoints that is <c>FunnelStream:State:InstanceId</c>, so a restarted instance's
+    /// reports replace its earlier ones; without, one id per process.
     /// </summary>
-    public string Instance { get; }
+    public string Instance => (WindowSink as PartialWindowReports)?.Instance ?? _instance;
 
     /// <summary>The engine's window sink; <c>null</c> when no window records are published.</summary>
     public IProvisionalWindowSink? WindowSink { get; }

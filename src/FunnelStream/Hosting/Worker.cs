@@ -161,7 +161,7 @@ internal sealed class Worker
         Add("journeys", Journeys);
         Add("sales-cycles", SalesCycles);
         Add("leakage", Leakage);
-        Add("kpi-records", Outputs.WindowSink);
+        Add(Outputs.WindowSink is FunnelStream.Outputs.Topics.PartialWindowReports ? "kpi-partials" : "kpi-records", Outputs.WindowSink);
         Add("ingest", Stats);
         return parts;
     }
