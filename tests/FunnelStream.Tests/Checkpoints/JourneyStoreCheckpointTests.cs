@@ -19,19 +19,14 @@ namespace FunnelStream.Tests.Checkpoints;
 /// </remarks>
 public sealed class JourneyStoreCheckpointTests
 {
-    /// <summary>Interned first by a restored rig (reversed, plus values the stream never has), so its ids differ from the writer's.</summary>
-    private static readonly string[] OtherValues = ["zzz", "google", "linkedin", "winter", "autumn", "spring", "yyy"];
-
     private static readonly IReadOnlyList<JourneyEvent> Events = JourneyStream.Generate(seed: 6, journeys: 140);
-
-    private sealed record Step(string View, WindowRead[] Closes, long Evictions, long Expirations, bool Pass);
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public void JourneyStore_RestoredMidStream_ContinuesExactlyAsUninterrupted(bool trackerWindows)
     {
-        (Step[] steps, Step final) = RunUninterrupted(trackerWindows);
+        (RigStep[] steps, RigStep final) = RestartComparison.RunUninterrupted(Events, trackerWindows);
         AssertStreamExercisesEverything(steps, final, trackerWindows);
 
         int n = Events.Count;
@@ -48,7 +43,7 @@ public sealed class JourneyStoreCheckpointTests
         cuts.UnionWith(JourneyStream.Repeats(Events, "lead", "won"));
 
         foreach (int cut in cuts)
-            RunWithRestarts(trackerWindows, [cut], steps, final);
+            RestartComparison.RunWithRestarts(Events, trackerWindows, [cut], steps, final);
     }
 
     [Theory]
@@ -57,9 +52,75 @@ public sealed class JourneyStoreCheckpointTests
     public void JourneyStore_RestoredRepeatedly_ContinuesExactlyAsUninterrupted(bool trackerWindows)
     {
         // Each restored store is checkpointed again: breakdowns restored by value are written by value again.
-        (Step[] steps, Step final) = RunUninterrupted(trackerWindows);
+        (RigStep[] steps, RigStep final) = RestartComparison.RunUninterrupted(Events, trackerWindows);
         int n = Events.Count;
-        RunWithRestarts(trackerWindows, [n / 5, 2 * n / 5, 2 * n / 5 + 1, 3 * n / 5, 4 * n / 5], steps, final);
+        RestartComparison.RunWithRestarts(Events, trackerWindows, [n / 5, 2 * n / 5, 2 * n / 5 + 1, 3 * n / 5, 4 * n / 5], steps, final);
+    }
+
+    [Fact]
+    public void JourneyStore_RestoredAfterTheTableShrank_ReportsTheSameBytesAndContinuesAlike()
+    {
+        // Driven through the store's own API: 3,000 journeys grow the table past its first 1,024 rows,
+        // then most expire; the table keeps its capacity, and so must the restored one
+        // (funnel_journey_store_bytes). Journeys also move cohorts after the restore.
+        var options = new JourneyOptions { ConversionWindow = TimeSpan.FromHours(1), CohortSize = TimeSpan.FromMinutes(10), ScanInterval = TimeSpan.Zero, AllowedLateness = TimeSpan.Zero };
+        var a = new JourneyStore(FunnelDefinition.Default, options);
+        long t0 = JourneyRig.T0.ToUnixTimeMilliseconds();
+        int click = FunnelDefinition.Default.IndexOf("click"), lead = FunnelDefinition.Default.IndexOf("lead");
+        for (ulong j = 1; j <= 3_000; j++)
+            a.Observe(j, click, t0 + (long)j * 1_000);
+        a.Expire(t0 + 3_000_000 + 3_600_000); // journeys 1..~1000 expire
+        Assert.InRange(a.Count, 1, 2_999);
+        var buffer = new ArrayBufferWriter<byte>();
+        a.WriteCheckpoint(buffer);
+        var c = new JourneyStore(FunnelDefinition.Default, options);
+
+        c.ReadCheckpoint(buffer.WrittenSpan, a.CheckpointVersion);
+
+        Assert.Equal(a.EstimatedBytes, c.EstimatedBytes);
+        Assert.Equal(JourneyRig.Describe(a.Snapshot), JourneyRig.Describe(c.Snapshot));
+        foreach (JourneyStore store in new[] { a, c })
+        {
+            for (ulong j = 2_000; j <= 3_500; j += 7)
+            {
+                store.Observe(j, lead, t0 + (long)j * 1_000 + 60_000);
+                store.Observe(j, click, t0 + (long)j * 1_000 - 30_000); // an earlier click: the journey moves cohort
+            }
+            store.Expire(t0 + 3_000_000 + 4_000_000);
+            store.PublishSnapshot(t0 + 3_000_000 + 4_000_000, endOfInput: true);
+        }
+        Assert.Equal(JourneyRig.Describe(a.Snapshot), JourneyRig.Describe(c.Snapshot));
+        Assert.Equal((a.Count, a.EstimatedBytes), (c.Count, c.EstimatedBytes));
+    }
+
+    [Fact]
+    public void JourneyStore_RestoredAtTheCap_EvictsTheSameJourneys()
+    {
+        // 64 journeys active in the same second fill the store; the next one evicts two, chosen by row
+        // position among equals, so the restored rows must keep their order. Which two went shows in the
+        // cohorts: an evicted journey's later lead starts a new journey instead of converting click → lead.
+        var options = new JourneyOptions { MaxJourneys = 64, ScanInterval = TimeSpan.Zero, AllowedLateness = TimeSpan.Zero };
+        var a = new JourneyStore(FunnelDefinition.Default, options);
+        long t0 = JourneyRig.T0.ToUnixTimeMilliseconds();
+        int click = FunnelDefinition.Default.IndexOf("click"), lead = FunnelDefinition.Default.IndexOf("lead");
+        for (ulong j = 1; j <= 64; j++)
+            a.Observe(j, click, t0);
+        var buffer = new ArrayBufferWriter<byte>();
+        a.WriteCheckpoint(buffer);
+        var c = new JourneyStore(FunnelDefinition.Default, options);
+        c.ReadCheckpoint(buffer.WrittenSpan, a.CheckpointVersion);
+
+        foreach (JourneyStore store in new[] { a, c })
+        {
+            store.Observe(65, click, t0 + 1_000);
+            foreach (ulong j in new ulong[] { 3, 63, 64 })
+                store.Observe(j, lead, t0 + 2_000);
+            store.PublishSnapshot(t0 + 3_000, endOfInput: true);
+        }
+
+        Assert.True(a.Evictions >= 2);
+        Assert.Equal(a.Evictions, c.Evictions);
+        Assert.Equal(JourneyRig.Describe(a.Snapshot), JourneyRig.Describe(c.Snapshot));
     }
 
     [Fact]
@@ -189,66 +250,8 @@ public sealed class JourneyStoreCheckpointTests
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static (Step[] Steps, Step Final) RunUninterrupted(bool trackerWindows)
-    {
-        var a = new JourneyRig(trackerWindows: trackerWindows);
-        var steps = new Step[Events.Count];
-        JourneySnapshot previous = a.Store.Snapshot;
-        for (int i = 0; i < Events.Count; i++)
-        {
-            a.Feed(Events[i]);
-            steps[i] = new Step(a.View(a.Engine.Watermark), a.TakeCloses(), a.Store.Evictions, a.Store.Snapshot.Expirations, !ReferenceEquals(previous, a.Store.Snapshot));
-            previous = a.Store.Snapshot;
-        }
-        a.Engine.CloseAllWindows();
-        return (steps, new Step(a.View(a.Engine.Watermark), a.TakeCloses(), a.Store.Evictions, a.Store.Snapshot.Expirations, true));
-    }
-
-    /// <summary>Feeds the stream, checkpointing and restoring into a fresh rig at each cut, and compares every step with the uninterrupted run.</summary>
-    private static void RunWithRestarts(bool trackerWindows, int[] cuts, Step[] steps, Step final)
-    {
-        var rig = new JourneyRig(trackerWindows: trackerWindows);
-        int next = 0;
-        int restarts = 0;
-        foreach (int cut in cuts)
-        {
-            for (; next < cut; next++)
-                FeedAndCompare(rig, next, steps[next], $"cuts {string.Join(",", cuts)}, event {next}");
-            byte[] checkpoint = rig.Checkpoint(cut);
-            long watermark = rig.Engine.Watermark;
-            var restored = new JourneyRig(trackerWindows: trackerWindows, preIntern: restarts++ % 2 == 0 ? OtherValues : OtherValues.Reverse());
-            Assert.Equal(cut, restored.Restore(checkpoint));
-            restored.Prime(watermark);
-            restored.TakeCloses();
-            if (cut > 0)
-                AssertSame(steps[cut - 1].View, restored.View(watermark), $"cut {cut}, right after the restore");
-            rig = restored;
-        }
-        for (; next < Events.Count; next++)
-            FeedAndCompare(rig, next, steps[next], $"cuts {string.Join(",", cuts)}, event {next}");
-        rig.Engine.CloseAllWindows();
-        rig.TakeCloses();
-        AssertSame(final.View, rig.View(rig.Engine.Watermark), $"cuts {string.Join(",", cuts)}, after the last window closed");
-        AssertSame(string.Join("\n", final.Closes.Select(c => c.ToString())), rig.ReadLike(final.Closes), $"cuts {string.Join(",", cuts)}, windows closed at the end");
-    }
-
-    private static void FeedAndCompare(JourneyRig rig, int index, Step expected, string where)
-    {
-        rig.Feed(Events[index]);
-        rig.TakeCloses();
-        AssertSame(expected.View, rig.View(rig.Engine.Watermark), where);
-        // What the uninterrupted sink read from the tracker as windows closed at this event.
-        AssertSame(string.Join("\n", expected.Closes.Select(c => c.ToString())), rig.ReadLike(expected.Closes), where + ", windows closed");
-    }
-
-    private static void AssertSame(string expected, string actual, string where)
-    {
-        if (expected != actual)
-            Assert.Fail($"{where}: differs from the uninterrupted run\n--- expected\n{expected}\n--- actual\n{actual}");
-    }
-
     /// <summary>The stream must make the store evict, expire, stall, record conversions and cycles, and the tracker answer per breakdown, or the comparison proves little.</summary>
-    private static void AssertStreamExercisesEverything(Step[] steps, Step final, bool trackerWindows)
+    private static void AssertStreamExercisesEverything(RigStep[] steps, RigStep final, bool trackerWindows)
     {
         Assert.True(final.Evictions > 0, "no eviction");
         Assert.True(final.Expirations > 0, "no expiration");
