@@ -11,7 +11,7 @@ namespace FunnelStream.Engine.Journeys;
 /// </summary>
 /// <remarks>
 /// <para>Format 1, little-endian (<see cref="CheckpointWriter"/>): the configuration fingerprint (stages,
-/// lead/won columns, sales-cycle tracker attached or not, conversion window, cohort size, allowed lateness,
+/// dimensions, lead/won columns, sales-cycle tracker attached or not, conversion window, cohort size, allowed lateness,
 /// histogram bounds); next scan, evictions, expirations, row capacity; the won events' breakdowns by value
 /// (only when a tracker keeps windows: otherwise the slot is never read and is written as unknown); the
 /// rows (journey hash, last activity, flags, the first second of each tracked stage, the breakdown's
@@ -102,6 +102,8 @@ public sealed partial class JourneyStore : ICheckpointable
         string[][] tuples = CheckpointTuples.Read(ref r);
         if (tuples.Length > 0 && _wonSlotColumn < 0)
             throw new InvalidDataException("checkpoint is corrupt: breakdowns for a store without a sales-cycle tracker");
+        if (Array.Exists(tuples, values => values.Length != Funnel.Dimensions.Count))
+            throw new InvalidDataException($"checkpoint is corrupt: a breakdown without one value per dimension ({Funnel.Dimensions.Count})");
 
         int columns = DataColumns;
         int rowBytes = 16 + 4 * columns + (_wonSlotColumn >= 0 ? 4 : 0);
@@ -271,6 +273,7 @@ public sealed partial class JourneyStore : ICheckpointable
     private KeyValuePair<string, string>[] Fingerprint() =>
     [
         new("funnel stages", $"{string.Join(",", Funnel.Stages)} ({_ordered} ordered)"),
+        new("funnel dimensions", string.Join(",", Funnel.Dimensions)), // the won events' breakdowns are written by value, one per dimension
         new("FunnelStream:Journeys:LeadStage", _leadColumn >= 0 ? $"{_options.LeadStage} (column {_leadColumn})" : $"{_options.LeadStage} (not in the funnel)"),
         new("FunnelStream:Journeys:WonStage", _wonColumn >= 0 ? $"{_options.WonStage} (column {_wonColumn})" : $"{_options.WonStage} (not in the funnel)"),
         new("sales-cycle tracker", _wonSlotColumn >= 0 ? "attached" : "none"),
