@@ -1,7 +1,7 @@
 namespace FunnelStream.Engine.Journeys;
 
 /// <summary>A histogram of whole-second durations with fixed bounds. Single writer; <see cref="Snapshot"/> copies.</summary>
-internal sealed class DurationHistogram
+internal sealed partial class DurationHistogram
 {
     private readonly double[] _bounds;
     private readonly long[] _counts;

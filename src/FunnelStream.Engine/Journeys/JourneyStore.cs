@@ -34,7 +34,7 @@ namespace FunnelStream.Engine.Journeys;
 /// watermark advance. At the cap, the least recently active 1/32 of the journeys (by event time) are
 /// evicted in one O(n) step, so eviction costs O(1) amortized per new journey (about 32 row visits).</para>
 /// </remarks>
-public sealed class JourneyStore
+public sealed partial class JourneyStore
 {
     /// <summary>Row flag: the journey reached a closed stage (e.g. <c>lost</c>) and is never stalled.</summary>
     private const uint ClosedBit = 1u << 31;

@@ -14,7 +14,7 @@ namespace FunnelStream.Engine.Journeys;
 /// index costs 4 bytes per slot at a load factor of at most one half. Rows are removed by moving the
 /// last row into the hole, and index slots by backward shifting, so there are no tombstones.
 /// </remarks>
-internal sealed class JourneyTable
+internal sealed partial class JourneyTable
 {
     private const int InitialRows = 1024;
     private const ulong Fibonacci = 0x9E3779B97F4A7C15;

@@ -8,7 +8,7 @@ namespace FunnelStream.Engine.Journeys;
 /// any thread get a consistent sum and count through a sequence counter (they retry while a write is
 /// in progress), never a torn mean.
 /// </summary>
-internal sealed class RollingSalesCycles : ISalesCycleSource
+internal sealed partial class RollingSalesCycles : ISalesCycleSource
 {
     public const int Minutes = 24 * 60;
     private const double SecondsPerDay = 86_400d;

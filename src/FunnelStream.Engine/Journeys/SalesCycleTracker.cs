@@ -21,7 +21,7 @@ namespace FunnelStream.Engine.Journeys;
 /// window has closed (the first watermark advance after its end passed watermark − allowed lateness); the
 /// rolling ring is fixed (1,440 buckets). Recording allocates nothing once the table has grown.</para>
 /// </remarks>
-public sealed class SalesCycleTracker
+public sealed partial class SalesCycleTracker
 {
     private readonly WindowedSalesCycles _windows;
     private readonly RollingSalesCycles _rolling = new();

@@ -7,9 +7,11 @@ namespace FunnelStream.Engine.Journeys;
 /// Sum and count of sales cycles per (tumbling window start, window size, breakdown slot); see
 /// <see cref="SalesCycleTracker"/>. Engine thread only.
 /// </summary>
-internal sealed class WindowedSalesCycles(long[] sizesMs, long latenessMs) : ISalesCycleSource
+internal sealed partial class WindowedSalesCycles(long[] sizesMs, long latenessMs) : ISalesCycleSource
 {
     private const double SecondsPerDay = 86_400d;
+    private readonly long[] _sizesMs = sizesMs;
+    private readonly long _latenessMs = latenessMs;
     private readonly Dictionary<Key, Sums> _sums = [];
     private readonly Dictionary<string, int> _slotByName = new(StringComparer.Ordinal);
     private FunnelEngine? _engine;
@@ -23,7 +25,7 @@ internal sealed class WindowedSalesCycles(long[] sizesMs, long latenessMs) : ISa
 
     public void Add(long wonMs, int slot, long cycleSeconds, int sign)
     {
-        foreach (long size in sizesMs)
+        foreach (long size in _sizesMs)
         {
             long start = wonMs - (wonMs % size + size) % size;
             if (start + size <= _pruneBeforeMs)
@@ -43,7 +45,7 @@ internal sealed class WindowedSalesCycles(long[] sizesMs, long latenessMs) : ISa
     public void OnWatermark(long watermarkMs)
     {
         long before = _pruneBeforeMs;
-        _pruneBeforeMs = watermarkMs < long.MinValue + latenessMs ? long.MinValue : watermarkMs - latenessMs;
+        _pruneBeforeMs = watermarkMs < long.MinValue + _latenessMs ? long.MinValue : watermarkMs - _latenessMs;
         if (before < _earliestEndMs)
             return;
         long earliest = long.MaxValue;
@@ -74,9 +76,11 @@ internal sealed class WindowedSalesCycles(long[] sizesMs, long latenessMs) : ISa
                 }
             }
         }
-        else if (SlotOf(breakdown) is int slot && _sums.TryGetValue(new Key(startMs, size, slot), out Sums found))
+        else
         {
-            (seconds, count) = (found.Seconds, found.Count);
+            if (SlotOf(breakdown) is int slot && _sums.TryGetValue(new Key(startMs, size, slot), out Sums found))
+                (seconds, count) = (found.Seconds, found.Count);
+            AddRestored(startMs, size, breakdown, ref seconds, ref count);
         }
         return count <= 0 ? null : (double)seconds / count / SecondsPerDay;
     }
