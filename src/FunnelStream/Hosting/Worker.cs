@@ -9,6 +9,7 @@ using FunnelStream.Kafka.Output;
 using FunnelStream.Kafka.State;
 using FunnelStream.Metrics;
 using FunnelStream.Outputs.Prometheus;
+using FunnelStream.Outputs.Topics;
 using FunnelStream.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -151,18 +152,22 @@ internal sealed class Worker
     /// </summary>
     private List<KeyValuePair<string, ICheckpointable>> CheckpointedParts()
     {
-        var parts = new List<KeyValuePair<string, ICheckpointable>>();
-        void Add(string name, object? part)
+        var parts = new List<KeyValuePair<string, ICheckpointable>> { new("engine", Engine), new("ingest", Stats) };
+        if (Journeys is not null)
+            parts.Add(new("journeys", Journeys));
+        if (SalesCycles is not null)
+            parts.Add(new("sales-cycles", SalesCycles));
+        if (Leakage is not null)
+            parts.Add(new("leakage", Leakage));
+        switch (Outputs.WindowSink)
         {
-            if (part is ICheckpointable c)
-                parts.Add(new(name, c));
+            case PartialWindowReports reports:
+                parts.Add(new("kpi-partials", reports));
+                break;
+            case KpiWindowRecords records:
+                parts.Add(new("kpi-records", records));
+                break;
         }
-        Add("engine", Engine);
-        Add("journeys", Journeys);
-        Add("sales-cycles", SalesCycles);
-        Add("leakage", Leakage);
-        Add(Outputs.WindowSink is FunnelStream.Outputs.Topics.PartialWindowReports ? "kpi-partials" : "kpi-records", Outputs.WindowSink);
-        Add("ingest", Stats);
         return parts;
     }
 
