@@ -2,6 +2,7 @@ using System.CommandLine;
 using Confluent.Kafka;
 using FunnelStream.Cli;
 using FunnelStream.Configuration;
+using FunnelStream.Kafka.Ingest;
 using FunnelStream.Kafka.State;
 
 var config = new Option<string?>("--config", "-c")
@@ -43,6 +44,11 @@ catch (StateLostException e)
 {
     Console.Error.WriteLine($"funnelstream: {e.Message}");
     return 3;
+}
+catch (EngineFailedException e)
+{
+    Console.Error.WriteLine($"funnelstream: {e.Message}");
+    return 1;
 }
 catch (KafkaException e)
 {

@@ -16,8 +16,10 @@ internal sealed class KnownEventSet
     private static readonly string[] Campaigns = ["spring", "summer", "autumn", "winter", "brand"];
     private static readonly string[] Channels = ["linkedin", "google_ads", "email"];
 
-    public KnownEventSet(int seed, int good, double retryRate, double badRate, DateTimeOffset now)
+    /// <summary>A set of <paramref name="good"/> events from <paramref name="seed"/>, starting 2 h before <paramref name="now"/>, <paramref name="spacing"/> apart (default 500 ms).</summary>
+    public KnownEventSet(int seed, int good, double retryRate, double badRate, DateTimeOffset now, TimeSpan? spacing = null)
     {
+        double spacingMs = (spacing ?? TimeSpan.FromMilliseconds(500)).TotalMilliseconds;
         var rng = new Random(seed);
         DateTimeOffset start = now.AddHours(-2);
         var expected = new Dictionary<(string Stage, string Campaign, string Channel), long>();
@@ -28,7 +30,7 @@ internal sealed class KnownEventSet
             string type = Types[rng.Next(Types.Length)];
             string campaign = Campaigns[rng.Next(Campaigns.Length)];
             string channel = Channels[rng.Next(Channels.Length)];
-            string ts = start.AddMilliseconds(i * 500).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            string ts = start.AddMilliseconds(i * spacingMs).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
             bool journey = type is not ("impression" or "click" or "spend");
             string journeyId = $"j-{rng.Next(good / 4 + 1)}";
             string money = type switch

@@ -35,6 +35,9 @@ internal sealed class WorkerProcessCluster : IDisposable
         {
             ["FunnelStream__Kafka__GroupId"] = GroupId,
             ["FunnelStream__State__InstanceId"] = instanceId ?? "w-" + Guid.NewGuid().ToString("N"),
+            // A killed member leaves the group after seconds, not librdkafka's default 45 s.
+            ["FunnelStream__Kafka__Client__session.timeout.ms"] = "6000",
+            ["FunnelStream__Kafka__Client__heartbeat.interval.ms"] = "1000",
         };
         foreach ((string k, string v) in extra ?? new Dictionary<string, string>())
             env[k] = v;

@@ -61,11 +61,14 @@ public sealed class KafkaIngestPipeline
     private bool _pausedForOutput;
     private readonly HashSet<TopicPartition> _enginePartitions = [];
     private Error? _fatal;
+    private volatile Exception? _engineFailure;
     private string? _stateLost;
     // Engine thread: the next offset of every partition the engine state reflects (restored ones included).
     private readonly Dictionary<TopicPartition, long> _appliedNext = [];
     // Consumer thread: the offsets of the last durable checkpoint, to resume partitions assigned again.
     private readonly Dictionary<TopicPartition, long> _durableNext = [];
+    // Consumer thread: where each assigned partition was told to start, for lag until the first fetch sets a position.
+    private readonly Dictionary<TopicPartition, long> _resumedAt = [];
     private int _nextSource;
 
     public KafkaIngestPipeline(IngestOptions options, FunnelEngine engine, EventParser parser, IngestStats stats,
@@ -193,7 +196,7 @@ public sealed class KafkaIngestPipeline
         _parser.SetClock(Now(), Now());
         try
         {
-            while (!stop.IsCancellationRequested && _fatal is null && _stateLost is null)
+            while (!stop.IsCancellationRequested && _fatal is null && _stateLost is null && _engineFailure is null)
             {
                 StoreApplied(consumer);
                 ConsumeResult<byte[], byte[]>? record;
@@ -238,8 +241,8 @@ public sealed class KafkaIngestPipeline
                 }
             }
             _batch.Consumed += consumed;
-            if (_stateLost is not null)
-                consumer.Close(); // commits nothing new: stored offsets all come from durable checkpoints
+            if (_stateLost is not null || _engineFailure is not null)
+                consumer.Close(); // commits nothing new: stored offsets cover only applied, acknowledged (and with checkpoints, durable) work
             else if (_fatal is null)
                 ShutDown(consumer);
         }
@@ -251,6 +254,8 @@ public sealed class KafkaIngestPipeline
             throw new KafkaException(fatal);
         if (_stateLost is { } lost)
             throw new StateLostException(lost);
+        if (_engineFailure is { } failure)
+            throw new EngineFailedException(failure);
     }
 
     private void Accept(ConsumeResult<byte[], byte[]> record, IngestBatch batch)
@@ -310,7 +315,11 @@ public sealed class KafkaIngestPipeline
         _batch.Barrier = barrier;
         _batch.ForceCheckpoint = Checkpoints is not null;
         SendCurrent();
-        barrier.Wait();
+        while (!barrier.Wait(TimeSpan.FromSeconds(1)))
+        {
+            if (_engineFailure is not null)
+                return; // the engine stopped; nothing more is applied or stored
+        }
         StoreApplied(consumer);
     }
 
@@ -338,35 +347,52 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>
-    /// Where each newly assigned partition starts. Without a checkpoint of it: the group's committed
-    /// offset. With one: the checkpoint's offset, unless the group committed further (another
-    /// instance counted it since, and holds that state), so the state never counts a record twice.
-    /// The checkpoint can be ahead of the committed offset when the process died between saving a
-    /// checkpoint and committing its offsets.
+    /// Where each newly assigned partition starts. Without checkpoints: the group's committed offset.
+    /// With them, the furthest of: the committed offset; this instance's last durable checkpoint of
+    /// it; and its hand-over record, where its last owner's durable state ends. Every record before
+    /// that point is in some instance's durable state, and none after it, so nothing is counted twice
+    /// or lost — also when the previous owner's last commit failed (a rebalance in progress) or it
+    /// died between saving a checkpoint and committing.
     /// </summary>
     private List<TopicPartitionOffset> ResumeOffsets(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
         var start = partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
-        List<TopicPartition> known = partitions.Where(_durableNext.ContainsKey).ToList();
-        if (known.Count == 0)
+        if (Checkpoints is not { } checkpoints || partitions.Count == 0)
             return start;
         Dictionary<TopicPartition, Offset> committed;
         try
         {
-            committed = consumer.Committed(known, TimeSpan.FromSeconds(10)).ToDictionary(c => c.TopicPartition, c => c.Offset);
+            committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.TopicPartition, c => c.Offset);
         }
         catch (KafkaException e)
         {
-            _logger.LogWarning("Committed offsets not readable ({Reason}); resuming {Partitions} from the checkpoint", e.Error.Reason, string.Join(", ", known));
+            _logger.LogWarning("Committed offsets not readable ({Reason}); resuming from checkpoints and hand-over records", e.Error.Reason);
             committed = [];
+        }
+        Dictionary<(string Topic, int Partition), HandoverRecord> handovers;
+        try
+        {
+            handovers = checkpoints.Handovers(partitions.Select(tp => (tp.Topic, tp.Partition.Value)).ToList());
+        }
+        catch (CheckpointStoreException e)
+        {
+            _logger.LogError("Hand-over records not readable from {Store} ({Reason}); resuming from committed offsets and this instance's checkpoint",
+                checkpoints.StoreDescription, e.Message);
+            handovers = [];
         }
         for (int i = 0; i < start.Count; i++)
         {
             TopicPartition tp = start[i].TopicPartition;
-            if (!_durableNext.TryGetValue(tp, out long checkpointed))
-                continue;
-            long next = committed.TryGetValue(tp, out Offset c) && c != Offset.Unset && c.Value > checkpointed ? c.Value : checkpointed;
-            start[i] = new TopicPartitionOffset(tp, next);
+            long next = committed.TryGetValue(tp, out Offset c) && c.Value >= 0 ? c.Value : -1;
+            if (_durableNext.TryGetValue(tp, out long ours))
+                next = Math.Max(next, ours);
+            if (handovers.TryGetValue((tp.Topic, tp.Partition.Value), out HandoverRecord handover))
+                next = Math.Max(next, handover.Next);
+            if (next >= 0)
+            {
+                start[i] = new TopicPartitionOffset(tp, next);
+                _resumedAt[tp] = next;
+            }
         }
         return start;
     }
@@ -403,6 +429,7 @@ public sealed class KafkaIngestPipeline
     {
         foreach (TopicPartition tp in partitions)
         {
+            _resumedAt.Remove(tp);
             if (_sources.Remove(tp, out int id))
             {
                 _partitionOfSource[id] = null;
@@ -469,6 +496,11 @@ public sealed class KafkaIngestPipeline
         {
             // Nothing stored since the last commit.
         }
+        catch (KafkaException e) when (Checkpoints is not null && e.Error.Code == ErrorCode.RebalanceInProgress)
+        {
+            // During a rebalance the group may refuse commits; the checkpoint's hand-over records carry these offsets to the next owner.
+            _logger.LogInformation("Commit refused during a rebalance; the next owners resume from the hand-over records of the checkpoint just saved");
+        }
         catch (KafkaException e)
         {
             _logger.LogWarning("Commit failed ({Code}: {Reason}); the stored offsets are committed by the next auto-commit", e.Error.Code, e.Error.Reason);
@@ -514,7 +546,9 @@ public sealed class KafkaIngestPipeline
     /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
     private void CommitCheckpoint(IConsumer<byte[], byte[]> consumer, StateCheckpointer checkpoints, byte[] data, List<InputOffset> offsets)
     {
-        if (!checkpoints.Save(data, Now()))
+        // Hand-over records only for partitions still ours: one revoked since the capture has a new owner,
+        // whose records must not be overwritten by an older offset.
+        if (!checkpoints.Save(data, offsets.Where(o => _sources.ContainsKey(new TopicPartition(o.Topic, o.Partition))), Now()))
             return;
         foreach (InputOffset offset in offsets)
         {
@@ -568,7 +602,10 @@ public sealed class KafkaIngestPipeline
             if (w.High == Offset.Unset)
                 continue;
             Offset position = consumer.Position(tp);
-            long records = position == Offset.Unset ? w.High.Value - w.Low.Value : w.High.Value - position.Value;
+            // No position before the first fetch (e.g. resumed at the partition's end): count from where it was told to start.
+            long records = position != Offset.Unset ? w.High.Value - position.Value
+                : _resumedAt.TryGetValue(tp, out long resumed) ? w.High.Value - resumed
+                : w.High.Value - w.Low.Value;
             lag.Add(new PartitionLag(tp.Topic, tp.Partition.Value, Math.Max(0, records)));
         }
         _stats.SetLag([.. lag], _sources.Count);
@@ -593,10 +630,23 @@ public sealed class KafkaIngestPipeline
     private async Task EngineLoopAsync()
     {
         ChannelReader<IngestBatch> reader = _toEngine.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            while (reader.TryRead(out IngestBatch? batch))
-                Apply(batch);
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out IngestBatch? batch))
+                    Apply(batch);
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug, not bad input (bad input is rejected by the parser). Stop loudly rather than let the
+            // consumer wait forever on a full channel; nothing the failed batch covers is committed.
+            _engineFailure = e;
+            _logger.LogCritical(e, "The engine thread failed; stopping without committing anything it had not finished");
+            _toEngine.Writer.TryComplete();
+            while (reader.TryRead(out IngestBatch? pending))
+                pending.Barrier?.Set();
         }
     }
 

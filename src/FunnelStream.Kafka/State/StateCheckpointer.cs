@@ -17,6 +17,8 @@ namespace FunnelStream.Kafka.State;
 public sealed class StateCheckpointer
 {
     private readonly ICheckpointStore _store;
+    private readonly string _groupId;
+    private readonly string _instanceId;
     private readonly IReadOnlyList<KeyValuePair<string, ICheckpointable>> _parts;
     private readonly ILogger _logger;
     private readonly long _intervalMs;
@@ -25,15 +27,19 @@ public sealed class StateCheckpointer
     private bool _failing;
 
     /// <param name="store">Where checkpoints go.</param>
-    /// <param name="key">This instance's key (<see cref="CheckpointKeys.For"/>).</param>
+    /// <param name="groupId">The consumer group: with <paramref name="instanceId"/>, the checkpoint key; with a partition, its hand-over key.</param>
+    /// <param name="instanceId">This instance's id in the group.</param>
     /// <param name="parts">The components, by section name; built fresh and not yet fed when <see cref="Restore"/> runs.</param>
     /// <param name="interval">How often <see cref="IsDue"/> says a checkpoint is due.</param>
     /// <param name="stats">Counts saves, failures and bytes (metrics).</param>
     /// <param name="logger">Logs restores and save failures.</param>
-    public StateCheckpointer(ICheckpointStore store, string key, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts, TimeSpan interval, StateStats stats, ILogger logger)
+    public StateCheckpointer(ICheckpointStore store, string groupId, string instanceId, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts,
+        TimeSpan interval, StateStats stats, ILogger logger)
     {
         _store = store;
-        Key = key;
+        _groupId = groupId;
+        _instanceId = instanceId;
+        Key = CheckpointKeys.For(groupId, instanceId);
         _parts = parts;
         _intervalMs = (long)interval.TotalMilliseconds;
         Stats = stats;
@@ -99,13 +105,20 @@ public sealed class StateCheckpointer
         return _buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Saves a captured checkpoint; true once it is durable. On failure it logs (once per run of failures) and returns false. Consumer thread.</summary>
-    public bool Save(byte[] data, long nowMs)
+    /// <summary>
+    /// Saves a captured checkpoint and, for each partition in <paramref name="owned"/> (the ones this
+    /// instance owns at the time of the save), its hand-over record; true once all are durable. On
+    /// failure it logs (once per run of failures) and returns false. Consumer thread.
+    /// </summary>
+    public bool Save(byte[] data, IEnumerable<InputOffset> owned, long nowMs)
     {
         long started = Stopwatch.GetTimestamp();
+        var entries = new List<KeyValuePair<string, byte[]>> { new(Key, data) };
+        foreach (InputOffset offset in owned)
+            entries.Add(new(CheckpointKeys.ForPartition(_groupId, offset.Topic, offset.Partition), new HandoverRecord(offset.Next, _instanceId).ToBytes()));
         try
         {
-            _store.Save([new(Key, data)]);
+            _store.Save(entries);
         }
         catch (CheckpointStoreException e)
         {
@@ -120,5 +133,22 @@ public sealed class StateCheckpointer
         _failing = false;
         Stats.AddCheckpoint(data.Length, nowMs, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         return true;
+    }
+
+    /// <summary>
+    /// The latest hand-over record of each of <paramref name="partitions"/> that has one: where the
+    /// partition's last owner's durable state ends. Consumer thread, on assignment.
+    /// </summary>
+    /// <exception cref="CheckpointStoreException">The store cannot be read.</exception>
+    public Dictionary<(string Topic, int Partition), HandoverRecord> Handovers(IReadOnlyCollection<(string Topic, int Partition)> partitions)
+    {
+        var keys = partitions.ToDictionary(p => CheckpointKeys.ForPartition(_groupId, p.Topic, p.Partition), p => p);
+        var found = new Dictionary<(string Topic, int Partition), HandoverRecord>();
+        foreach ((string key, byte[] value) in _store.Load(keys.Keys))
+        {
+            if (HandoverRecord.From(value) is { } record)
+                found[keys[key]] = record;
+        }
+        return found;
     }
 }

@@ -44,8 +44,8 @@ public sealed class StateSettings
             errors.Add($"{S}Interval: must be between 00:00:00.1 and 00:10:00 (got {Interval})");
         if (SaveTimeout < TimeSpan.FromSeconds(1) || SaveTimeout > TimeSpan.FromMinutes(10))
             errors.Add($"{S}SaveTimeout: must be between 00:00:01 and 00:10:00 (got {SaveTimeout})");
-        if (InstanceId.Length > 200 || InstanceId.Any(char.IsControl))
-            errors.Add($"{S}InstanceId: at most 200 printable characters (got '{InstanceId}')");
+        if (InstanceId.Length > 200 || InstanceId.Any(char.IsControl) || InstanceId.Contains('/'))
+            errors.Add($"{S}InstanceId: at most 200 printable characters, no '/' (got '{InstanceId}')");
         if (ChunkBytes is < 4096 or > 900_000)
             errors.Add($"{S}ChunkBytes: must be between 4096 and 900000 (got {ChunkBytes})");
     }

@@ -89,7 +89,7 @@ internal sealed class Worker
         if (store is not null)
         {
             StateOptions state = _settings.State;
-            checkpoints = new StateCheckpointer(store, CheckpointKeys.For(ingest.GroupId, state.InstanceId), CheckpointedParts(),
+            checkpoints = new StateCheckpointer(store, ingest.GroupId, state.InstanceId, CheckpointedParts(),
                 state.Interval, StateStats, _loggers.CreateLogger("FunnelStream.State"));
             restored = checkpoints.Restore(); // before consuming, and before /metrics is served
         }
