@@ -65,6 +65,7 @@ public sealed class KafkaIngestPipeline
     private string? _stateLost;
     // Engine thread: the next offset of every partition the engine state reflects (restored ones included).
     private readonly Dictionary<TopicPartition, long> _appliedNext = [];
+    private bool _inputSinceCapture;
     // Consumer thread: the offsets of the last durable checkpoint, to resume partitions assigned again.
     private readonly Dictionary<TopicPartition, long> _durableNext = [];
     // Consumer thread: where each assigned partition was told to start, for lag until the first fetch sets a position.
@@ -697,10 +698,12 @@ public sealed class KafkaIngestPipeline
         {
             (TopicPartition tp, long next) = batch.NextOffset(source);
             _appliedNext[tp] = next;
+            _inputSinceCapture = true;
         }
         long now = Now();
-        if (!batch.ForceCheckpoint && !checkpoints.IsDue(now))
+        if (!batch.ForceCheckpoint && !checkpoints.IsDue(now, _inputSinceCapture))
             return;
+        _inputSinceCapture = false;
         foreach ((TopicPartition tp, long next) in _appliedNext)
             batch.CheckpointOffsets.Add(new InputOffset(tp.Topic, tp.Partition.Value, next));
         batch.Checkpoint = checkpoints.Capture(batch.CheckpointOffsets, now);

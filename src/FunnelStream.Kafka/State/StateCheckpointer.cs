@@ -93,8 +93,19 @@ public sealed class StateCheckpointer
         return offsets;
     }
 
-    /// <summary>Whether the interval has passed since the last capture. Engine thread.</summary>
-    public bool IsDue(long nowMs) => _lastCaptureMs == long.MinValue || nowMs - _lastCaptureMs >= _intervalMs;
+    /// <summary>How many intervals an unchanged state goes without a checkpoint: it is rewritten that often
+    /// anyway, so that on a topic with time-based retention the latest checkpoint is never the oldest.</summary>
+    public const int UnchangedRewriteIntervals = 60;
+
+    /// <summary>
+    /// Whether a checkpoint is due: the interval has passed since the last capture and the state took
+    /// input since (<paramref name="changed"/>), or <see cref="UnchangedRewriteIntervals"/> intervals
+    /// have passed. An idle instance does not rewrite a large, unchanged state every interval. Engine thread.
+    /// </summary>
+    public bool IsDue(long nowMs, bool changed) =>
+        _lastCaptureMs == long.MinValue
+        || (changed && nowMs - _lastCaptureMs >= _intervalMs)
+        || nowMs - _lastCaptureMs >= UnchangedRewriteIntervals * _intervalMs;
 
     /// <summary>Writes the components' state and <paramref name="offsets"/> into a new checkpoint. Engine thread, between batches.</summary>
     public byte[] Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
