@@ -100,11 +100,13 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
             long end = high;
             // Per key, the latest complete checkpoint seen in this partition: (offset of its last chunk, bytes).
             var latest = new Dictionary<string, (long Offset, byte[] Data)>();
+            var headless = new HashSet<string>();
             while (end > low && missing.Count > 0)
             {
                 long start = Math.Max(low, end - step);
+                headless.Clear();
                 // Re-read [start, high): a checkpoint may straddle the previous range's start.
-                foreach ((string key, long offset, byte[] data) in CompleteIn(consumer, tp, start, high, missing))
+                foreach ((string key, long offset, byte[] data) in CompleteIn(consumer, tp, start, high, missing, headless))
                 {
                     if (!latest.TryGetValue(key, out var seen) || seen.Offset < offset)
                         latest[key] = (offset, data);
@@ -113,6 +115,20 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
                     missing.Remove(key);
                 end = start;
                 step *= 4;
+            }
+            // Read from the log start and still no complete checkpoint of a key, but one whose first
+            // chunk is gone: retention removed it (chunks are written first to last; a crash in the
+            // middle of a save leaves the last ones missing, not the first). Starting from empty state
+            // would silently drop what it held.
+            foreach (string key in headless)
+            {
+                if (!latest.ContainsKey(key))
+                {
+                    throw new CheckpointStoreException(
+                        $"the latest checkpoint of '{key}' in {tp} has lost its first chunks to the topic's retention (log start offset {low}); "
+                        + "it cannot be restored. Give the topic compaction or a retention well above the checkpoint size and interval "
+                        + "(the embedded broker keeps about 5 MB per partition: use State:Store directory there)");
+                }
             }
             foreach ((string key, (long _, byte[] data)) in latest)
                 found.TryAdd(key, data);
@@ -131,8 +147,9 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
     }
 
     /// <summary>Reads [<paramref name="start"/>, <paramref name="end"/>) and returns every complete checkpoint of the wanted keys, in log order.</summary>
+    /// <remarks>Keys with a checkpoint whose first chunk was not in the range are added to <paramref name="headless"/>.</remarks>
     private List<(string Key, long Offset, byte[] Data)> CompleteIn(IConsumer<byte[]?, byte[]> consumer, TopicPartition tp, long start, long end,
-        Dictionary<string, byte[]> wanted)
+        Dictionary<string, byte[]> wanted, HashSet<string> headless)
     {
         var complete = new List<(string, long, byte[])>();
         var pending = new Dictionary<(string Key, long Id), byte[]?[]>();
@@ -179,6 +196,11 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
             }
         }
         consumer.Unassign();
+        foreach (((string key, long _), byte[]?[] chunks) in pending)
+        {
+            if (chunks[0] is null)
+                headless.Add(key);
+        }
         return complete;
     }
 

@@ -57,6 +57,28 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
     }
 
     [Fact]
+    public void Load_CheckpointWhoseFirstChunksRetentionRemoved_ThrowsInsteadOfStartingEmpty()
+    {
+        // The embedded broker keeps about 5 MB per partition: a 3 MB checkpoint (30 chunks of 100 KB)
+        // followed by 3 MB of other keys' checkpoints loses its first chunks, not its last.
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("funnel.state", 1);
+        using var producer = new KafkaProducerHandle(broker.BootstrapServers, new Dictionary<string, string>(), NullLogger.Instance);
+        var store = new KafkaCheckpointStore(producer, broker.BootstrapServers, new Dictionary<string, string>(),
+            new StateOptions { ChunkBytes = 100_000, SaveTimeout = TimeSpan.FromSeconds(20) });
+        store.Save([new("g/old", new byte[3_000_000])]);
+        for (int i = 0; i < 3; i++)
+            store.Save([new($"g/other-{i}", new byte[1_000_000])]);
+        using (IConsumer<byte[], byte[]> probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = broker.BootstrapServers, GroupId = "probe" }).Build())
+            Assert.True(probe.QueryWatermarkOffsets(new TopicPartition("funnel.state", 0), TimeSpan.FromSeconds(10)).Low.Value is > 0 and < 30, "the broker did not truncate the head of the checkpoint only");
+
+        CheckpointStoreException e = Assert.Throws<CheckpointStoreException>(() => store.Load(["g/old"]));
+
+        Assert.Contains("'g/old'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("retention", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Save_BrokerDown_ThrowsWithinTheTimeoutAndLaterSavesWork()
     {
         var store = new KafkaCheckpointStore(_producer, _broker.BootstrapServers, new Dictionary<string, string>(),
