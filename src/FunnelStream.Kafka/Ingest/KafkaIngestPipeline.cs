@@ -326,6 +326,7 @@ public sealed class KafkaIngestPipeline
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
+        long began = System.Diagnostics.Stopwatch.GetTimestamp();
         List<TopicPartitionOffset> start = ResumeOffsets(consumer, partitions);
         foreach (TopicPartition tp in partitions)
         {
@@ -343,7 +344,8 @@ public sealed class KafkaIngestPipeline
         _pausedForOutput = false; // new partitions start resumed; the next check pauses them all again if needed
         SendCurrent();
         _ready = _sources.Count > 0;
-        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", start.Select(p => p.Offset == Offset.Unset ? p.TopicPartition.ToString() : p.ToString())));
+        _logger.LogInformation("Assigned {Partitions} ({Ms:0} ms)", string.Join(", ", start.Select(p => p.Offset == Offset.Unset ? p.TopicPartition.ToString() : p.ToString())),
+            System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         return start;
     }
 
@@ -400,6 +402,7 @@ public sealed class KafkaIngestPipeline
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
+        long began = System.Diagnostics.Stopwatch.GetTimestamp();
         _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         DrainThroughEngine(consumer);
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
@@ -407,6 +410,7 @@ public sealed class KafkaIngestPipeline
         if (inFlight == 0)
             CommitStored(consumer);
         ForgetSources(partitions.Select(p => p.TopicPartition));
+        _logger.LogInformation("Released {Count} partitions ({Ms:0} ms)", partitions.Count, System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
     }
 
     private void OnLost(List<TopicPartitionOffset> partitions)
