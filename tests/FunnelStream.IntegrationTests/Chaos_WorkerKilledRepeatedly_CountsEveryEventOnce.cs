@@ -1,4 +1,6 @@
+using System.Globalization;
 using FunnelStream.Configuration;
+using FunnelStream.Tests.Reference;
 using Xunit.Abstractions;
 
 namespace FunnelStream.IntegrationTests;
@@ -86,6 +88,11 @@ public sealed class Chaos_WorkerKilledRepeatedly_CountsEveryEventOnce(ITestOutpu
             IReadOnlyList<string> dims = settings.Funnel.Dimensions;
             Assert.True(reader.ReadUntil(r => ReplayExpectation.Same(expected, ReplayExpectation.Latest(r, dims)), TimeSpan.FromSeconds(60)),
                 "funnel.kpis does not match replay:\n" + ReplayExpectation.Describe(expected, ReplayExpectation.Latest(reader.Records, dims)));
+            // And against the independent SQL computation (sqlite3) over the same records: every 10-minute
+            // window's counts, spend and revenue per campaign and channel, and per stage the totals on /metrics.
+            var latest = ReplayExpectation.Latest(reader.Records, dims);
+            List<string> sqlDiffs = SqlDifferences(set, latest, final);
+            Assert.True(sqlDiffs.Count == 0, "funnel.kpis or /metrics differ from the SQL computation:\n" + string.Join("\n", sqlDiffs));
             // A final record re-emitted after a crash carries the same numbers under the same revision.
             foreach (IGrouping<(string, int), KpiTopicRecord> same in reader.Records
                 .Where(r => r.ValueJson.GetProperty("final").GetBoolean())
@@ -95,6 +102,43 @@ public sealed class Chaos_WorkerKilledRepeatedly_CountsEveryEventOnce(ITestOutpu
                 Assert.True(values.Length == 1, $"key {same.Key.Item1} revision {same.Key.Item2} was published with different numbers:\n{string.Join("\n", values)}");
             }
             Assert.Equal(0, last.Terminate(TimeSpan.FromSeconds(60)));
+        }
+    }
+
+    private static List<string> SqlDifferences(KnownEventSet set, Dictionary<string, Dictionary<string, double>> latest, ScrapedMetrics metrics)
+    {
+        string file = Path.Combine(Path.GetTempPath(), "fs-chaos-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            File.WriteAllLines(file, set.Records.Select(r => r.Json));
+            IReadOnlyList<ReferenceRow> rows = SqliteReference.Compute(file, 600_000, ["campaign", "channel"], TimeSpan.FromMinutes(5));
+            var diffs = new List<string>();
+            var totals = new Dictionary<(string Stage, string Campaign, string Channel), decimal>();
+            foreach (ReferenceRow row in rows.Where(r => r.Kind != ReferenceValueKind.Ratio && (r.Metric.StartsWith("events.", StringComparison.Ordinal) || r.Metric is "spend" or "revenue")))
+            {
+                string id = ReplayExpectation.Id(600, row.WindowStart.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), row.Dims);
+                double topic = latest.TryGetValue(id, out var m) && m.TryGetValue(row.Metric, out double v) ? v : double.NaN;
+                if (topic != (double)row.Exact)
+                    diffs.Add($"{id} {row.Metric}: SQL {row.Exact}, funnel.kpis {topic}");
+                if (row.Metric.StartsWith("events.", StringComparison.Ordinal))
+                {
+                    var key = (row.Metric["events.".Length..], row.Dims[0], row.Dims[1]);
+                    totals[key] = totals.GetValueOrDefault(key) + row.Exact;
+                }
+            }
+            foreach (((string stage, string campaign, string channel), decimal count) in totals)
+            {
+                double got = metrics.Value("funnel_events_total", ("stage", stage), ("campaign", campaign), ("channel", channel)) ?? 0;
+                if (got != (double)count)
+                    diffs.Add($"funnel_events_total{{stage={stage},campaign={campaign},channel={channel}}}: SQL {count}, /metrics {got}");
+            }
+            if (totals.Values.Sum() != set.ExpectedTotal)
+                diffs.Add($"SQL counted {totals.Values.Sum()} events, the set holds {set.ExpectedTotal}");
+            return diffs;
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 
