@@ -33,10 +33,13 @@ Cost b1 = BareConsumer.Throughput(bootstrap, o.Partitions, records);
 Console.Error.WriteLine("P: Python peer");
 (Cost p, int pSeries) = await PythonPeer.RunAsync(o.Python, bootstrap, records);
 Cost? quiet = null;
+Cost? noState = null;
 if (!o.Smoke)
 {
     Console.Error.WriteLine("E2E, no scraping");
     quiet = (await WorkerRun.ThroughputAsync(bootstrap, records, scrape: false)).Cost;
+    Console.Error.WriteLine("E2E, no scraping, no checkpoints");
+    noState = (await WorkerRun.ThroughputAsync(bootstrap, records, scrape: false, checkpoints: false)).Cost;
 }
 Console.Error.WriteLine("E2E, scraping every second");
 Latency fresh = default;
@@ -68,6 +71,8 @@ var rows = new List<(string Name, Cost Cost, string Note)>
 };
 if (quiet is { } q)
     rows.Add(("E2E no scraping", q, "same, /metrics never scraped"));
+if (noState is { } n)
+    rows.Add(("E2E no scraping, no checkpoints", n, "same, FunnelStream:State:Store none"));
 rows.Add(("P Python peer", p, $"json.loads + prometheus_client Counter, {pSeries:N0} series; CPU of the Python process only"));
 
 Console.WriteLine($"FunnelStream load harness, {date}, {machine}");
@@ -94,6 +99,7 @@ var ratios = new JsonObject
     ["e2e_over_b1_bytes_per_event"] = e2e.BytesPerEvent / b1.BytesPerEvent,
     ["e2e_over_b1_cpu_per_event"] = e2e.CpuMicrosPerEvent / b1.CpuMicrosPerEvent,
     ["scraping_over_quiet_events_per_second"] = quiet is { } q2 ? e2e.EventsPerSecond / q2.EventsPerSecond : null,
+    ["checkpoints_over_none_events_per_second"] = quiet is { } q3 && noState is { } n3 ? q3.EventsPerSecond / n3.EventsPerSecond : null,
     ["freshness_p99_minus_b3_p99_ms"] = fresh.P99Ms - b3.P99Ms,
     ["gen2_during_e2e_and_freshness"] = e2e.Gen2 + fresh.Cost.Gen2,
 };
@@ -105,6 +111,8 @@ Console.WriteLine($"| E2E / B1 managed bytes/event | {ratios["e2e_over_b1_bytes_
 Console.WriteLine($"| E2E / B1 CPU/event | {ratios["e2e_over_b1_cpu_per_event"]!.GetValue<double>():F2} | (report) |");
 if (quiet is not null)
     Console.WriteLine($"| E2E scraping / no scraping events/s | {ratios["scraping_over_quiet_events_per_second"]!.GetValue<double>():F3} | ≥ 0.97 |");
+if (quiet is { } q4 && noState is { } n4)
+    Console.WriteLine($"| E2E checkpoints / no checkpoints events/s (no scraping) | {q4.EventsPerSecond / n4.EventsPerSecond:F3} | (report) |");
 Console.WriteLine($"| freshness p99 − B3 p99 | {fresh.P99Ms - b3.P99Ms:F2} ms | ≤ 2 ms |");
 Console.WriteLine($"| Gen2 collections (E2E + {o.FreshnessDuration.TotalMinutes:0.##} min freshness) | {e2e.Gen2 + fresh.Cost.Gen2} | 0 (10-min run: --minutes 10) |");
 

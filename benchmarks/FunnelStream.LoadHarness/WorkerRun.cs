@@ -12,9 +12,12 @@ internal sealed class WorkerRun : IAsyncDisposable
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
     private Task? _run;
 
-    public WorkerRun()
+    /// <param name="checkpoints">With the default checkpoints (<c>funnel.state</c>, every 5 s); <c>false</c> for <c>State:Store none</c>.</param>
+    public WorkerRun(bool checkpoints = true)
     {
         var options = new FunnelStreamOptions();
+        if (!checkpoints)
+            options.State.Store = "none";
         options.Web.Listen = "http://127.0.0.1:0";
         options.Kafka.GroupId = "e2e-" + Guid.NewGuid().ToString("N");
         options.Kafka.Topics = [BrokerProcess.EventsTopic, BrokerProcess.FreshTopic];
@@ -52,9 +55,10 @@ internal sealed class WorkerRun : IAsyncDisposable
     }
 
     /// <summary>E2E throughput: starts the worker, measures from its first record until it has processed <paramref name="events"/>.</summary>
-    public static async Task<(Cost Cost, int Series, int Scrapes, long Counted)> ThroughputAsync(string bootstrap, long events, bool scrape, Func<WorkerRun, Cost, Task>? after = null)
+    public static async Task<(Cost Cost, int Series, int Scrapes, long Counted)> ThroughputAsync(string bootstrap, long events, bool scrape,
+        Func<WorkerRun, Cost, Task>? after = null, bool checkpoints = true)
     {
-        await using var run = new WorkerRun();
+        await using var run = new WorkerRun(checkpoints);
         await run.StartAsync(bootstrap);
         Scraper? scraper = scrape ? new Scraper(run.MetricsUri) : null;
         try
