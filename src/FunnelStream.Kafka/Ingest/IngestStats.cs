@@ -17,7 +17,7 @@ public sealed partial class IngestStats
     private volatile PartitionLag[] _lag = [];
     private volatile int _assigned;
 
-    /// <summary>Records read from Kafka. Consumer thread.</summary>
+    /// <summary>Records read from Kafka, counted when the engine thread applies their batch (so a checkpoint covers exactly them).</summary>
     public long Consumed => Volatile.Read(ref _consumed);
 
     /// <summary>Records forwarded to the dead-letter topic and acknowledged by the broker.</summary>
