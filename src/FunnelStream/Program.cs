@@ -35,7 +35,7 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"funnelstream: {e.Message}");
     return 2;
 }
-catch (StateRestoreException e)
+catch (Exception e) when (e is StateRestoreException or EngineFailedException)
 {
     Console.Error.WriteLine($"funnelstream: {e.Message}");
     return 1;
@@ -44,11 +44,6 @@ catch (StateLostException e)
 {
     Console.Error.WriteLine($"funnelstream: {e.Message}");
     return 3;
-}
-catch (EngineFailedException e)
-{
-    Console.Error.WriteLine($"funnelstream: {e.Message}");
-    return 1;
 }
 catch (KafkaException e)
 {
