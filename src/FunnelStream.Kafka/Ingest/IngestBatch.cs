@@ -65,6 +65,9 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>The offsets <see cref="Checkpoint"/> reflects, to commit once it is durable.</summary>
     public List<InputOffset> CheckpointOffsets { get; } = [];
 
+    /// <summary>The engine thread's number of <see cref="Checkpoint"/> (1, 2, ...), for releasing output it holds once durable.</summary>
+    public long CheckpointNumber { get; set; }
+
     public bool IsFull => Count == Events.Length;
 
     public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null && Consumed == 0;
@@ -121,6 +124,7 @@ internal sealed class IngestBatch(int capacity)
         HasRejected = false;
         ForceCheckpoint = false;
         Checkpoint = null;
+        CheckpointNumber = 0;
         CheckpointOffsets.Clear();
         DeliveryMark = 0;
         DeadLetterMark = 0;

@@ -66,6 +66,10 @@ public sealed class KafkaIngestPipeline
     // Engine thread: the next offset of every partition the engine state reflects (restored ones included).
     private readonly Dictionary<TopicPartition, long> _appliedNext = [];
     private bool _inputSinceCapture;
+    // Engine thread: captures taken (numbers for GatedOutput); 0 is the restored checkpoint.
+    private long _captures;
+    // Written by the consumer thread once a capture is durable, read by the engine thread.
+    private long _durableCapture;
     // Consumer thread: the offsets of the last durable checkpoint, to resume partitions assigned again.
     private readonly Dictionary<TopicPartition, long> _durableNext = [];
     // Consumer thread: where each assigned partition was told to start, for lag until the first fetch sets a position.
@@ -112,6 +116,14 @@ public sealed class KafkaIngestPipeline
 
     /// <summary>The offsets the restored checkpoint reflects (<see cref="StateCheckpointer.Restore"/>); assigned partitions resume from them unless the group committed further.</summary>
     public IReadOnlyList<InputOffset> RestoredOffsets { get; init; } = [];
+
+    /// <summary>
+    /// Output held until a checkpoint that includes it is durable (the window records); <c>null</c>
+    /// for none. Needs <see cref="Checkpoints"/>. Held output makes a checkpoint
+    /// due at the next interval; the engine thread releases it before applying the next batch after
+    /// the save, so the offsets of later checkpoints also wait for its delivery.
+    /// </summary>
+    public ICheckpointGatedOutput? GatedOutput { get; init; }
 
     /// <summary>True once partitions are assigned and the consumer is reading, and the brokers are reachable. Any thread.</summary>
     public bool IsReady => _ready && Health.Up;
@@ -303,18 +315,29 @@ public sealed class KafkaIngestPipeline
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
         StoreApplied(consumer); // offsets held back for output records acknowledged by the flush
         if (inFlight > 0)
+        {
             _logger.LogError("{Count} output or dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
+        }
         else
+        {
             CommitStored(consumer);
+            if (GatedOutput is not null)
+            {
+                // Output the final checkpoint holds goes out now rather than at the next start (it is
+                // in that checkpoint, so it would be published then, unchanged).
+                DrainThroughEngine(consumer, checkpoint: false);
+                _producer.Flush(TimeSpan.FromSeconds(10));
+            }
+        }
         consumer.Close();
     }
 
     /// <summary>Sends the current batch with a barrier, waits until the engine applied everything consumed so far, and stores the offsets.</summary>
-    private void DrainThroughEngine(IConsumer<byte[], byte[]> consumer)
+    private void DrainThroughEngine(IConsumer<byte[], byte[]> consumer, bool checkpoint = true)
     {
         using var barrier = new ManualResetEventSlim();
         _batch.Barrier = barrier;
-        _batch.ForceCheckpoint = Checkpoints is not null;
+        _batch.ForceCheckpoint = checkpoint && Checkpoints is not null;
         SendCurrent();
         while (!barrier.Wait(TimeSpan.FromSeconds(1)))
         {
@@ -524,7 +547,7 @@ public sealed class KafkaIngestPipeline
             if (Checkpoints is { } checkpoints)
             {
                 if (done.Checkpoint is { } data)
-                    CommitCheckpoint(consumer, checkpoints, data, done.CheckpointOffsets);
+                    CommitCheckpoint(consumer, checkpoints, data, done.CheckpointNumber, done.CheckpointOffsets);
                 done.Reset();
                 _free.Push(done);
                 continue;
@@ -549,12 +572,13 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
-    private void CommitCheckpoint(IConsumer<byte[], byte[]> consumer, StateCheckpointer checkpoints, byte[] data, List<InputOffset> offsets)
+    private void CommitCheckpoint(IConsumer<byte[], byte[]> consumer, StateCheckpointer checkpoints, byte[] data, long number, List<InputOffset> offsets)
     {
         // Hand-over records only for partitions still ours: one revoked since the capture has a new owner,
         // whose records must not be overwritten by an older offset.
         if (!checkpoints.Save(data, offsets.Where(o => _sources.ContainsKey(new TopicPartition(o.Topic, o.Partition))), Now()))
             return;
+        Volatile.Write(ref _durableCapture, number);
         foreach (InputOffset offset in offsets)
         {
             var tp = new TopicPartition(offset.Topic, offset.Partition);
@@ -658,6 +682,7 @@ public sealed class KafkaIngestPipeline
     private void Apply(IngestBatch batch)
     {
         FunnelEngine engine = _engine;
+        GatedOutput?.Release(Volatile.Read(ref _durableCapture));
         engine.SetProcessingTime(Now());
         _stats.AddConsumed(batch.Consumed);
         if (batch.HasRejected)
@@ -705,12 +730,14 @@ public sealed class KafkaIngestPipeline
             _inputSinceCapture = true;
         }
         long now = Now();
-        if (!batch.ForceCheckpoint && !checkpoints.IsDue(now, _inputSinceCapture))
+        if (!batch.ForceCheckpoint && !checkpoints.IsDue(now, _inputSinceCapture || GatedOutput?.HasUncaptured == true))
             return;
         _inputSinceCapture = false;
         foreach ((TopicPartition tp, long next) in _appliedNext)
             batch.CheckpointOffsets.Add(new InputOffset(tp.Topic, tp.Partition.Value, next));
         batch.Checkpoint = checkpoints.Capture(batch.CheckpointOffsets, now);
+        batch.CheckpointNumber = ++_captures;
+        GatedOutput?.Captured(_captures);
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -32,14 +32,27 @@ internal sealed class KpiOutputs
     {
         _resolved = settings;
         _settings = settings.Raw.Outputs;
-        _instance = settings.State.Store == Kafka.State.StateStoreKind.None ? Guid.NewGuid().ToString("N") : settings.State.InstanceId;
+        bool checkpoints = settings.State.Store != Kafka.State.StateStoreKind.None;
+        _instance = checkpoints ? settings.State.InstanceId : Guid.NewGuid().ToString("N");
         if (string.IsNullOrEmpty(_settings.KpiTopic))
-            WindowSink = null;
-        else if (_settings.MergeInstances)
+            return;
+        if (_settings.MergeInstances)
+        {
+            // Partial reports go out at once: the merger numbers funnel.kpis itself, keeps the highest
+            // report sequence per instance, and needs every report before the progress claims after it.
             WindowSink = new PartialWindowReports(settings.Funnel, _instance, _partialsTarget);
-        else
-            WindowSink = new KpiWindowRecords(new WindowMetrics(settings.Funnel, settings.Kpis), settings.Raw.Events.Currency, _kpiTarget);
+            return;
+        }
+        // With checkpoints, window records wait for the checkpoint that includes them (docs/reliability.md).
+        IKpiRecordTarget target = checkpoints ? Gated = new CheckpointGatedRecords(_kpiTarget) : _kpiTarget;
+        WindowSink = new KpiWindowRecords(new WindowMetrics(settings.Funnel, settings.Kpis), settings.Raw.Events.Currency, target);
     }
+
+    /// <summary>
+    /// The window sink's records, held until a checkpoint that includes them is durable; <c>null</c>
+    /// without checkpoints or window records.
+    /// </summary>
+    public CheckpointGatedRecords? Gated { get; }
 
     /// <summary>
     /// This instance's id in partial aggregates: the reporter's, which a restored checkpoint brings

@@ -95,7 +95,7 @@ internal sealed class Worker
         }
         var merge = Outputs.StartMerge(ingest, producer, publisher, Engine, _loggers.CreateLogger("FunnelStream.Kafka.Merge"), stop);
         var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
-            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply, Checkpoints = checkpoints, RestoredOffsets = restored };
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply, Checkpoints = checkpoints, RestoredOffsets = restored, GatedOutput = Outputs.Gated };
         Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));
@@ -168,6 +168,8 @@ internal sealed class Worker
                 parts.Add(new("kpi-records", records));
                 break;
         }
+        if (Outputs.Gated is { } gated)
+            parts.Add(new("kpi-held", gated));
         return parts;
     }
 
