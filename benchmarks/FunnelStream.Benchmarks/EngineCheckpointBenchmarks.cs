@@ -6,7 +6,8 @@ using FunnelStream.Events;
 namespace FunnelStream.Benchmarks;
 
 /// <summary>
-/// Writing and restoring the <see cref="FunnelEngine"/>'s checkpoint section (issue 6) for a large
+/// Writing and restoring the <see cref="FunnelEngine"/>'s checkpoint sections (issue 6: the engine and
+/// its dedup set, <see cref="FunnelEngine.DedupState"/>, together what format 1 held in one) for a large
 /// engine: 1,000,000 remembered ids (a quarter of the default dedup cap), 500 breakdown slots, windows
 /// of 1 min and 1 h, 30 minutes of events open in the windows and rolling minutes. Writing happens on
 /// the engine thread between batches, so its time is time the engine does not count.
@@ -19,6 +20,7 @@ public class EngineCheckpointBenchmarks
     private readonly ArrayBufferWriter<byte> _buffer = new();
     private FunnelEngine _engine = null!;
     private byte[] _section = [];
+    private byte[] _dedupSection = [];
     private FunnelEngine _fresh = null!;
 
     [GlobalSetup]
@@ -42,7 +44,10 @@ public class EngineCheckpointBenchmarks
         }
         _engine.WriteCheckpoint(_buffer);
         _section = _buffer.WrittenSpan.ToArray();
-        Console.WriteLine($"// engine checkpoint section: {_section.Length:N0} bytes, {_engine.DedupSize:N0} ids, {_engine.SlotCount} slots");
+        _buffer.Clear();
+        _engine.DedupState.WriteCheckpoint(_buffer);
+        _dedupSection = _buffer.WrittenSpan.ToArray();
+        Console.WriteLine($"// engine checkpoint sections: {_section.Length:N0} + {_dedupSection.Length:N0} (dedup) bytes, {_engine.DedupSize:N0} ids, {_engine.SlotCount} slots");
     }
 
     [Benchmark]
@@ -50,6 +55,7 @@ public class EngineCheckpointBenchmarks
     {
         _buffer.Clear();
         _engine.WriteCheckpoint(_buffer);
+        _engine.DedupState.WriteCheckpoint(_buffer);
         return _buffer.WrittenCount;
     }
 
@@ -61,6 +67,7 @@ public class EngineCheckpointBenchmarks
     public int Restore()
     {
         _fresh.ReadCheckpoint(_section, _fresh.CheckpointVersion);
+        _fresh.DedupState.ReadCheckpoint(_dedupSection, _fresh.DedupState.CheckpointVersion);
         return _fresh.DedupSize;
     }
 }

@@ -8,13 +8,21 @@ namespace FunnelStream.Engine;
 
 // Checkpointing (issue 6, docs/reliability.md): the engine's own state, so that a restored engine
 // counts on exactly as the uninterrupted one would. The journey store, sales-cycle tracker and
-// leakage detector it feeds are checkpointed as their own sections.
+// leakage detector it feeds are checkpointed as their own sections, and so is the dedup set (format 2
+// on; see FunnelEngine.Dedup.cs), so that another instance can read it alone.
 public sealed partial class FunnelEngine : ICheckpointable
 {
     private bool _restored;
+    // Events seen when the engine section was restored (counted + duplicates + late): the dedup
+    // section may only be restored while no event has been processed since.
+    private long _eventsAtRestore;
 
     /// <inheritdoc/>
-    public int CheckpointVersion => 1;
+    /// <remarks>
+    /// Format 2 (written now) is format 1 without the dedup set, which is the section
+    /// <see cref="DedupState"/>. Format 1 (written before) is still read, dedup set included.
+    /// </remarks>
+    public int CheckpointVersion => 2;
 
     /// <inheritdoc/>
     /// <remarks>
@@ -31,9 +39,10 @@ public sealed partial class FunnelEngine : ICheckpointable
     /// last handed to an <see cref="IProvisionalWindowSink"/>, every slot's counters;</item>
     /// <item>the rolling minutes (minute, counts, amounts, spend);</item>
     /// <item>with spend restatements on, every remembered spend figure: campaign and channel by value,
-    /// UTC day, latest cost, time and slot of the first report;</item>
-    /// <item>the dedup set: evictions, table capacity, every id hash with its minute.</item>
+    /// UTC day, latest cost, time and slot of the first report.</item>
     /// </list>
+    /// Format 1 went on with the dedup set (evictions, table capacity, every id hash with its minute);
+    /// format 2 stops here, the dedup set being the section <see cref="DedupState"/>.
     /// Only the watermark itself is written, not the high mark of each source: source numbers are
     /// this process's partition indexes, meaningless to the next one.
     /// </remarks>
@@ -91,7 +100,6 @@ public sealed partial class FunnelEngine : ICheckpointable
                 w.WriteInt32(figure.Slot);
             }
         }
-        _dedup.WriteTo(w);
     }
 
     /// <inheritdoc/>
@@ -111,6 +119,12 @@ public sealed partial class FunnelEngine : ICheckpointable
     /// later and an event the uninterrupted engine would have judged late may be counted.
     /// </para>
     /// <para>
+    /// Format 2 holds no dedup set: restore the section <see cref="DedupState"/> as well (after this one,
+    /// as the host writes them; before works too), or the engine starts with an empty dedup set. Format 1
+    /// (written by earlier versions) restores its dedup set too, like <see cref="DedupState"/> would;
+    /// restoring a <see cref="DedupState"/> section on top of it is refused.
+    /// </para>
+    /// <para>
     /// Written for other stages, dimensions, window sizes or allowed lateness: <see cref="InvalidDataException"/>
     /// naming both. The dedup horizon and cap, the idle timeout and the rolling windows are this engine's
     /// own and apply from now on. Spend figures of a checkpoint written with restatements on are dropped
@@ -120,10 +134,13 @@ public sealed partial class FunnelEngine : ICheckpointable
     /// </remarks>
     public void ReadCheckpoint(ReadOnlySpan<byte> data, int version)
     {
-        if (version != CheckpointVersion)
-            throw new InvalidDataException($"engine checkpoint format {version} is not supported by this version (it reads format {CheckpointVersion}); start from fresh state (see docs/reliability.md)");
-        if (_restored || _counted != 0 || _duplicates != 0 || _slots.Count != 0 || _watermark.Current != long.MinValue || _dedup.Count != 0 || _late.Any(l => l != 0))
+        if (version != 1 && version != CheckpointVersion)
+            throw new InvalidDataException($"engine checkpoint format {version} is not supported by this version (it reads formats 1 and {CheckpointVersion}); start from fresh state (see docs/reliability.md)");
+        // Ids restored from a dedup section (restored first) are the one state a new engine may have.
+        if (_restored || EventsSeen() != 0 || _slots.Count != 0 || _watermark.Current != long.MinValue || (_dedup.Count != 0 && !_dedupSectionRestored))
             throw new InvalidOperationException("a checkpoint can only be restored into a new engine that has seen no event");
+        if (version == 1 && _dedupSectionRestored)
+            throw new InvalidDataException(DedupTwice);
         _restored = true;
         var r = new CheckpointReader(data);
         CheckLayout(ref r);
@@ -215,7 +232,11 @@ public sealed partial class FunnelEngine : ICheckpointable
                 figure.Slot = remap[slot];
             }
         }
-        _dedup.ReadFrom(ref r);
+        if (version == 1)
+        {
+            _dedup.ReadFrom(ref r);
+            _dedupFromEngineSection = true;
+        }
         if (r.Remaining != 0)
             throw new InvalidDataException($"{r.Remaining} unexpected bytes after the engine state");
 
@@ -235,6 +256,77 @@ public sealed partial class FunnelEngine : ICheckpointable
         _nextCloseAt = long.MaxValue;
         foreach (TumblingWindows size in _windows)
             _nextCloseAt = Math.Min(_nextCloseAt, size.EarliestEnd);
+        _eventsAtRestore = EventsSeen();
+    }
+
+    /// <summary>Every event processed so far adds one to exactly one of these.</summary>
+    private long EventsSeen()
+    {
+        long seen = _counted + _duplicates;
+        foreach (long late in _late)
+            seen += late;
+        return seen;
+    }
+
+    /// <summary>
+    /// Reads an engine section of format 1 (another engine's: its own layout, not this one's) up to
+    /// its dedup set, which fills the rest; everything before it is self-describing given its stage
+    /// and dimension counts. <see cref="InvalidDataException"/> when it does not parse.
+    /// </summary>
+    private static void SkipToDedupOfFormat1(ref CheckpointReader r)
+    {
+        int stages = r.ReadCount(4);
+        if (stages < 1 || stages > FunnelDefinition.MaxStages)
+            throw new InvalidDataException($"engine section format 1 with {stages} stages is not valid");
+        for (int i = 0; i < stages; i++)
+            r.ReadString();
+        int dims = r.ReadCount(4);
+        for (int i = 0; i < dims; i++)
+            r.ReadString();
+        int sizes = r.ReadCount(8);
+        for (int i = 0; i < sizes; i++)
+            r.ReadInt64();
+        r.ReadInt64(); // allowed lateness
+        for (int i = 0; i < 10 + stages; i++)
+            r.ReadInt64(); // totals, times, late per stage
+        int stride = 2 * stages + 1;
+        int slots = r.ReadCount(Math.Max(1, dims * 4) + stride * 8);
+        for (int i = 0; i < slots * dims; i++)
+            r.ReadString();
+        SkipInt64s(ref r, (long)slots * stride);
+        for (int s = 0; s < sizes; s++)
+        {
+            int open = r.ReadCount((int)Math.Min(int.MaxValue, 12 + (long)slots * stride * 8));
+            for (int i = 0; i < open; i++)
+            {
+                r.ReadInt64();
+                r.ReadBoolean();
+                SkipInt64s(ref r, (long)slots * stride);
+            }
+        }
+        int minutes = r.ReadCount(8 * (2 + 2 * stages));
+        SkipInt64s(ref r, (long)minutes * (2 + 2 * stages));
+        if (r.ReadBoolean())
+        {
+            int figures = r.ReadCount(36);
+            for (int i = 0; i < figures; i++)
+            {
+                r.ReadString();
+                r.ReadString();
+                r.ReadInt64();
+                r.ReadInt64();
+                r.ReadInt64();
+                r.ReadInt32();
+            }
+        }
+    }
+
+    private static void SkipInt64s(ref CheckpointReader r, long n)
+    {
+        if (n * 8 > r.Remaining)
+            throw new InvalidDataException($"checkpoint is truncated: needed {n * 8} more bytes, {r.Remaining} left");
+        for (long i = 0; i < n; i++)
+            r.ReadInt64();
     }
 
     private void WriteLayout(CheckpointWriter w)

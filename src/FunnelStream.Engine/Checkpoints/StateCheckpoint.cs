@@ -48,14 +48,7 @@ public static class StateCheckpoint
     public static IReadOnlyList<InputOffset> Restore(ReadOnlySpan<byte> data, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
     {
         var r = new CheckpointReader(data);
-        if (r.ReadInt32() != Magic)
-            throw new InvalidDataException("not a FunnelStream state checkpoint (bad magic)");
-        int format = r.ReadInt32();
-        if (format != Format)
-            throw new InvalidDataException($"state checkpoint format {format} is not supported (expected {Format})");
-        var offsets = new InputOffset[r.ReadCount(16)];
-        for (int i = 0; i < offsets.Length; i++)
-            offsets[i] = new InputOffset(r.ReadString(), r.ReadInt32(), r.ReadInt64());
+        InputOffset[] offsets = ReadHeader(ref r);
         int sections = r.ReadCount();
         for (int i = 0; i < sections; i++)
         {
@@ -78,6 +71,55 @@ public static class StateCheckpoint
         }
         if (r.Remaining != 0)
             throw new InvalidDataException($"{r.Remaining} unexpected bytes after the last section");
+        return offsets;
+    }
+
+    /// <summary>
+    /// Finds the section <paramref name="name"/> of a checkpoint without restoring anything (for
+    /// reading one component's state out of another instance's checkpoint). The framing is checked as
+    /// <see cref="Restore"/> checks it, every section's included; the section's own bytes are not.
+    /// </summary>
+    /// <param name="data">A whole checkpoint, as <see cref="Write"/> wrote it.</param>
+    /// <param name="name">The section's name.</param>
+    /// <param name="version">The section's format version (0 when not found).</param>
+    /// <param name="section">The section's bytes, a slice of <paramref name="data"/> (empty when not found).</param>
+    /// <returns><c>false</c> when the checkpoint has no such section; with several, the first.</returns>
+    /// <exception cref="InvalidDataException">The data is not a checkpoint (bad magic, unknown format, truncated, trailing bytes).</exception>
+    public static bool TryReadSection(ReadOnlySpan<byte> data, string name, out int version, out ReadOnlySpan<byte> section)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var r = new CheckpointReader(data);
+        ReadHeader(ref r);
+        int sections = r.ReadCount();
+        bool found = false;
+        version = 0;
+        section = default;
+        for (int i = 0; i < sections; i++)
+        {
+            string sectionName = r.ReadString();
+            int sectionVersion = r.ReadInt32();
+            ReadOnlySpan<byte> bytes = r.ReadBytes();
+            if (found || sectionName != name)
+                continue;
+            found = true;
+            version = sectionVersion;
+            section = bytes;
+        }
+        if (r.Remaining != 0)
+            throw new InvalidDataException($"{r.Remaining} unexpected bytes after the last section");
+        return found;
+    }
+
+    private static InputOffset[] ReadHeader(ref CheckpointReader r)
+    {
+        if (r.ReadInt32() != Magic)
+            throw new InvalidDataException("not a FunnelStream state checkpoint (bad magic)");
+        int format = r.ReadInt32();
+        if (format != Format)
+            throw new InvalidDataException($"state checkpoint format {format} is not supported (expected {Format})");
+        var offsets = new InputOffset[r.ReadCount(16)];
+        for (int i = 0; i < offsets.Length; i++)
+            offsets[i] = new InputOffset(r.ReadString(), r.ReadInt32(), r.ReadInt64());
         return offsets;
     }
 }

@@ -170,6 +170,89 @@ internal sealed class DedupSet
         Evictions = evictions;
     }
 
+    /// <summary>
+    /// Remembers <paramref name="idHash"/> with <paramref name="minute"/> (minutes since the epoch, as
+    /// <see cref="WriteTo"/> writes them) unless it is already remembered or the minute is before the
+    /// expiry cut of the last <see cref="Expire"/> (none yet: every minute is kept). For ids another
+    /// set remembered (<see cref="Import"/>); counts nothing. At the cap the oldest minutes are
+    /// forgotten as in <see cref="TryAdd"/>, counted in <see cref="Evictions"/>. Not on the hot path:
+    /// <see cref="TryAdd"/> stays as it is.
+    /// </summary>
+    /// <returns><c>true</c> when the id was added.</returns>
+    public bool TryAddImported(ulong idHash, int minute)
+    {
+        if (idHash == 0 || minute < 0)
+            throw new ArgumentOutOfRangeException(nameof(idHash), $"dedup entry {idHash:x16} at minute {minute} is not valid");
+        if (minute < _keepFrom)
+            return false;
+        ulong[] keys = _keys;
+        int i = (int)idHash & _mask;
+        while (true)
+        {
+            ulong k = keys[i];
+            if (k == idHash)
+                return false;
+            if (k == 0)
+                break;
+            i = (i + 1) & _mask;
+        }
+        keys[i] = idHash;
+        _buckets[i] = minute;
+        if (minute < _oldestBucket)
+            _oldestBucket = minute;
+        if (minute > _newestBucket)
+            _newestBucket = minute;
+        _perMinute[minute & (_perMinute.Length - 1)]++;
+        Count++;
+        if (Count * 2 > keys.Length || Count >= _maxEntries)
+            Maintain();
+        return true;
+    }
+
+    /// <summary>
+    /// Adds the ids of another set, as its <see cref="WriteTo"/> wrote them (<paramref name="written"/>,
+    /// exactly those bytes), with <see cref="TryAddImported"/>: the other set's evictions and capacity
+    /// are not taken over. The whole of <paramref name="written"/> is checked before anything is added,
+    /// so corrupt data (<see cref="InvalidDataException"/>) adds nothing.
+    /// </summary>
+    /// <returns>How many ids were added.</returns>
+    public int Import(ReadOnlySpan<byte> written)
+    {
+        var check = new Checkpoints.CheckpointReader(written);
+        int count = ReadImportHeader(ref check);
+        for (int n = 0; n < count; n++)
+        {
+            ulong key = check.ReadUInt64();
+            int bucket = check.ReadInt32();
+            if (key == 0 || bucket < 0)
+                throw new InvalidDataException($"dedup entry {key:x16} at minute {bucket} is not valid");
+        }
+        if (check.Remaining != 0)
+            throw new InvalidDataException($"{check.Remaining} unexpected bytes after the dedup set's {count} ids");
+
+        var r = new Checkpoints.CheckpointReader(written);
+        ReadImportHeader(ref r);
+        int added = 0;
+        for (int n = 0; n < count; n++)
+        {
+            ulong key = r.ReadUInt64();
+            int bucket = r.ReadInt32();
+            if (TryAddImported(key, bucket))
+                added++;
+        }
+        return added;
+    }
+
+    private static int ReadImportHeader(ref Checkpoints.CheckpointReader r)
+    {
+        long evictions = r.ReadInt64();
+        int capacity = r.ReadInt32();
+        int count = r.ReadCount(12);
+        if (evictions < 0 || capacity < 1024 || capacity > 1 << 30 || !System.Numerics.BitOperations.IsPow2(capacity) || (long)count * 2 > capacity)
+            throw new InvalidDataException($"dedup table of {capacity} slots holding {count} ids ({evictions} evictions) is not valid");
+        return count;
+    }
+
     private void Maintain()
     {
         if (_oldestBucket < _keepFrom)

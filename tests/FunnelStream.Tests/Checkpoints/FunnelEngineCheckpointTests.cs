@@ -205,10 +205,24 @@ public sealed class FunnelEngineCheckpointTests
         return interners;
     }
 
+    /// <summary>The engine's two sections, as the host registers them: the engine, then its dedup set.</summary>
+    private static KeyValuePair<string, ICheckpointable>[] Parts(FunnelEngine engine) =>
+        [new("engine", engine), new(FunnelEngine.DedupSectionName, engine.DedupState)];
+
     private static byte[] Checkpoint(FunnelEngine engine, long nextOffset)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 0, nextOffset)], [new("engine", engine)]);
+        StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 0, nextOffset)], Parts(engine));
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Restores <paramref name="into"/> from a whole checkpoint of <paramref name="from"/> (both sections).</summary>
+    private static void Restore(FunnelEngine from, FunnelEngine into) => StateCheckpoint.Restore(Checkpoint(from, 0), Parts(into));
+
+    private static byte[] DedupSection(FunnelEngine engine)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        engine.DedupState.WriteCheckpoint(buffer);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -267,7 +281,7 @@ public sealed class FunnelEngineCheckpointTests
             byte[] checkpoint = Checkpoint(b.Engine, cut);
 
             var c = new Run(Options(), ShuffledInterners());
-            IReadOnlyList<InputOffset> offsets = StateCheckpoint.Restore(checkpoint, [new("engine", c.Engine)]);
+            IReadOnlyList<InputOffset> offsets = StateCheckpoint.Restore(checkpoint, Parts(c.Engine));
             c.Engine.AddSource(0);
             Assert.Equal(cut, offsets.Single().Next);
             Assert.Equal(b.State(), c.State());
@@ -339,7 +353,7 @@ public sealed class FunnelEngineCheckpointTests
             var b = New();
             Feed(b, steps.Take(cut));
             var c = New(ShuffledInterners());
-            c.Engine.ReadCheckpoint(Section(b.Engine), c.Engine.CheckpointVersion);
+            Restore(b.Engine, c.Engine);
             Assert.Equal(b.Engine.DedupSize, c.Engine.DedupSize);
             Assert.Equal(b.Engine.DedupEvictions, c.Engine.DedupEvictions);
             Feed(c, steps.Skip(cut));
@@ -366,7 +380,7 @@ public sealed class FunnelEngineCheckpointTests
         Assert.Equal(t + 60_000, b.Engine.Watermark);
 
         var c = new Run(Options(), ShuffledInterners());
-        c.Engine.ReadCheckpoint(Section(b.Engine), 1);
+        Restore(b.Engine, c.Engine);
         c.Engine.AddSource(0);
         c.Engine.AddSource(1);
         Assert.Equal(t + 60_000, c.Engine.Watermark);
@@ -386,7 +400,7 @@ public sealed class FunnelEngineCheckpointTests
         var b = new Run(Options());
         b.Apply(steps.AsSpan(0, steps.Length / 2));
         var c = new Run(Options(), Funnel.Dimensions.Select(d => new DimensionInterner(d, 2)).ToArray());
-        c.Engine.ReadCheckpoint(Section(b.Engine), 1);
+        c.Engine.ReadCheckpoint(Section(b.Engine), c.Engine.CheckpointVersion);
         int deliveredBefore = b.Delivered.Count;
 
         Assert.True(c.Engine.SlotCount < b.Engine.SlotCount, $"slots {c.Engine.SlotCount} of {b.Engine.SlotCount}");
@@ -438,7 +452,7 @@ public sealed class FunnelEngineCheckpointTests
         foreach (int length in lengths)
         {
             var c = new Run(Options());
-            Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(data.AsSpan(0, length), 1));
+            Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(data.AsSpan(0, length), c.Engine.CheckpointVersion));
         }
     }
 
@@ -448,31 +462,38 @@ public sealed class FunnelEngineCheckpointTests
         var b = new Run(Options());
         b.Apply(Traffic.Value.AsSpan(0, 3000));
         byte[] data = Section(b.Engine);
+        byte[] dedup = DedupSection(b.Engine);
         Assert.True(b.Engine.DedupSize > 2);
 
-        void Refused(Action<byte[]> corrupt, string because)
+        void Refused(byte[] original, Action<byte[]> corrupt, string because)
         {
-            byte[] copy = (byte[])data.Clone();
+            byte[] copy = (byte[])original.Clone();
             corrupt(copy);
             var c = new Run(Options());
-            InvalidDataException e = Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(copy, 1));
+            c.Engine.ReadCheckpoint(data, c.Engine.CheckpointVersion);
+            ICheckpointable part = original == data ? new Run(Options()).Engine : c.Engine.DedupState;
+            InvalidDataException e = Assert.Throws<InvalidDataException>(() => part.ReadCheckpoint(copy, part.CheckpointVersion));
             Assert.Contains(because, e.Message, StringComparison.Ordinal);
         }
 
-        Refused(d => BitConverter.TryWriteBytes(d.AsSpan(0, 4), -1), "count of -1");
-        Refused(d => BitConverter.TryWriteBytes(d.AsSpan(0, 4), int.MaxValue), "does not fit");
+        Refused(data, d => BitConverter.TryWriteBytes(d.AsSpan(0, 4), -1), "count of -1");
+        Refused(data, d => BitConverter.TryWriteBytes(d.AsSpan(0, 4), int.MaxValue), "does not fit");
         // The last dedup entry (id hash, minute): a zero id, a negative minute, and the id of the entry before it.
-        Refused(d => d.AsSpan(d.Length - 12, 8).Clear(), "is not valid");
-        Refused(d => BitConverter.TryWriteBytes(d.AsSpan(d.Length - 4, 4), -5), "is not valid");
-        Refused(d => d.AsSpan(d.Length - 24, 8).CopyTo(d.AsSpan(d.Length - 12, 8)), "appears twice");
+        Refused(dedup, d => d.AsSpan(d.Length - 12, 8).Clear(), "is not valid");
+        Refused(dedup, d => BitConverter.TryWriteBytes(d.AsSpan(d.Length - 4, 4), -5), "is not valid");
+        Refused(dedup, d => d.AsSpan(d.Length - 24, 8).CopyTo(d.AsSpan(d.Length - 12, 8)), "appears twice");
         // The dedup table's capacity: too small for its ids, or not a power of two.
-        int capacityAt = data.Length - 12 * b.Engine.DedupSize - 8;
-        Refused(d => BitConverter.TryWriteBytes(d.AsSpan(capacityAt, 4), 1024), "is not valid");
-        Refused(d => BitConverter.TryWriteBytes(d.AsSpan(capacityAt, 4), 100_000), "is not valid");
+        const int capacityAt = 8;
+        Refused(dedup, d => BitConverter.TryWriteBytes(d.AsSpan(capacityAt, 4), 1024), "is not valid");
+        Refused(dedup, d => BitConverter.TryWriteBytes(d.AsSpan(capacityAt, 4), 100_000), "is not valid");
+        Refused(dedup, d => BitConverter.TryWriteBytes(d.AsSpan(capacityAt + 4, 4), -1), "count of -1");
 
         var trailing = new Run(Options());
-        InvalidDataException extra = Assert.Throws<InvalidDataException>(() => trailing.Engine.ReadCheckpoint([.. data, 0], 1));
+        InvalidDataException extra = Assert.Throws<InvalidDataException>(() => trailing.Engine.ReadCheckpoint([.. data, 0], trailing.Engine.CheckpointVersion));
         Assert.Contains("unexpected bytes", extra.Message, StringComparison.Ordinal);
+        var trailingDedup = new Run(Options());
+        extra = Assert.Throws<InvalidDataException>(() => trailingDedup.Engine.DedupState.ReadCheckpoint([.. dedup, 0], 1));
+        Assert.Contains("unexpected bytes after the dedup set", extra.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -481,10 +502,12 @@ public sealed class FunnelEngineCheckpointTests
         var b = new Run(Options());
         b.Apply(Traffic.Value.AsSpan(0, 500));
         var c = new Run(Options());
-        InvalidDataException e = Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(Section(b.Engine), 2));
-        Assert.Contains("format 2", e.Message, StringComparison.Ordinal);
+        InvalidDataException e = Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(Section(b.Engine), 3));
+        Assert.Contains("format 3", e.Message, StringComparison.Ordinal);
+        InvalidDataException d = Assert.Throws<InvalidDataException>(() => c.Engine.DedupState.ReadCheckpoint(DedupSection(b.Engine), 2));
+        Assert.Contains("dedup checkpoint format 2", d.Message, StringComparison.Ordinal);
         // Refused before anything was restored: the engine is still new.
-        c.Engine.ReadCheckpoint(Section(b.Engine), 1);
+        StateCheckpoint.Restore(Checkpoint(b.Engine, 0), Parts(c.Engine));
         Assert.Equal(b.State(), c.State());
     }
 
@@ -495,7 +518,7 @@ public sealed class FunnelEngineCheckpointTests
         b.Apply(Traffic.Value.AsSpan(0, 500));
         byte[] data = Section(b.Engine);
 
-        string Refusal(Run c) => Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(data, 1)).Message;
+        string Refusal(Run c) => Assert.Throws<InvalidDataException>(() => c.Engine.ReadCheckpoint(data, c.Engine.CheckpointVersion)).Message;
 
         string windows = Refusal(new Run(Options(windows: [Minute, TimeSpan.FromHours(1)])));
         Assert.Contains("window sizes [00:01:00, 00:10:00, 01:00:00], configured now [00:01:00, 01:00:00]", windows, StringComparison.Ordinal);
@@ -524,10 +547,18 @@ public sealed class FunnelEngineCheckpointTests
 
         var used = new Run(Options());
         used.Apply(Traffic.Value.AsSpan(0, 10));
-        Assert.Throws<InvalidOperationException>(() => used.Engine.ReadCheckpoint(data, 1));
+        Assert.Throws<InvalidOperationException>(() => used.Engine.ReadCheckpoint(data, 2));
+        Assert.Throws<InvalidOperationException>(() => used.Engine.DedupState.ReadCheckpoint(DedupSection(b.Engine), 1));
 
         var twice = new Run(Options());
-        twice.Engine.ReadCheckpoint(Section(new Run(Options()).Engine), 1); // an empty engine's checkpoint
-        Assert.Throws<InvalidOperationException>(() => twice.Engine.ReadCheckpoint(data, 1));
+        Restore(new Run(Options()).Engine, twice.Engine); // an empty engine's checkpoint
+        Assert.Throws<InvalidOperationException>(() => twice.Engine.ReadCheckpoint(data, 2));
+        Assert.Throws<InvalidOperationException>(() => twice.Engine.DedupState.ReadCheckpoint(DedupSection(b.Engine), 1));
+
+        // Between the engine's section and its dedup set, an event: the dedup set is no longer the one written with it.
+        var between = new Run(Options());
+        between.Engine.ReadCheckpoint(data, 2);
+        between.Apply(Traffic.Value.AsSpan(500, 10));
+        Assert.Throws<InvalidOperationException>(() => between.Engine.DedupState.ReadCheckpoint(DedupSection(b.Engine), 1));
     }
 }
