@@ -35,6 +35,12 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>The partitions of <see cref="AddedSources"/>, in the same order.</summary>
     public List<TopicPartition> AddedPartitions { get; } = [];
 
+    /// <summary>
+    /// Checkpoints of the previous owners of <see cref="AddedPartitions"/> (other instances), whose
+    /// remembered ids the engine imports before any record of those partitions (docs/reliability.md).
+    /// </summary>
+    public List<(string Instance, byte[] Checkpoint)> DedupImports { get; } = [];
+
     /// <summary>The partitions of <see cref="RemovedSources"/>, in the same order.</summary>
     public List<TopicPartition> RemovedPartitions { get; } = [];
 
@@ -114,6 +120,7 @@ internal sealed class IngestBatch(int capacity)
             _partitionBySource[source] = null;
         CoveredSources.Clear();
         AddedSources.Clear();
+        DedupImports.Clear();
         RemovedSources.Clear();
         AddedPartitions.Clear();
         RemovedPartitions.Clear();

@@ -406,6 +406,7 @@ public sealed class KafkaIngestPipeline
                 checkpoints.StoreDescription, e.Message);
             handovers = [];
         }
+        var previousOwners = new SortedSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < start.Count; i++)
         {
             TopicPartition tp = start[i].TopicPartition;
@@ -413,14 +414,45 @@ public sealed class KafkaIngestPipeline
             if (_durableNext.TryGetValue(tp, out long ours))
                 next = Math.Max(next, ours);
             if (handovers.TryGetValue((tp.Topic, tp.Partition.Value), out HandoverRecord handover))
+            {
                 next = Math.Max(next, handover.Next);
+                if (handover.Instance != checkpoints.InstanceId)
+                    previousOwners.Add(handover.Instance);
+            }
             if (next >= 0)
             {
                 start[i] = new TopicPartitionOffset(tp, next);
                 _resumedAt[tp] = next;
             }
         }
+        ImportDedupOf(checkpoints, previousOwners);
         return start;
+    }
+
+    /// <summary>
+    /// Loads the checkpoints of the other instances that owned newly assigned partitions last, for the
+    /// engine to import their remembered ids before any record of those partitions: a producer retry
+    /// whose first copy the previous owner counted is then a duplicate here too. A checkpoint that
+    /// cannot be read is logged and skipped (such a retry would then count twice); the partitions are
+    /// still consumed.
+    /// </summary>
+    private void ImportDedupOf(StateCheckpointer checkpoints, IEnumerable<string> previousOwners)
+    {
+        foreach (string instance in previousOwners)
+        {
+            try
+            {
+                if (checkpoints.LoadCheckpointOf(instance) is { } data)
+                    _batch.DedupImports.Add((instance, data));
+                else
+                    _logger.LogWarning("No checkpoint of instance {Instance}, the last owner of partitions assigned now: its remembered ids are not imported", instance);
+            }
+            catch (CheckpointStoreException e)
+            {
+                _logger.LogError("Checkpoint of instance {Instance} not readable from {Store} ({Reason}): its remembered ids are not imported, "
+                    + "so a producer retry straddling the hand-over may count twice", instance, checkpoints.StoreDescription, e.Message);
+            }
+        }
     }
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
@@ -689,6 +721,8 @@ public sealed class KafkaIngestPipeline
             _stats.AddRejected(batch.Rejected);
         foreach (int source in batch.AddedSources)
             engine.AddSource(source);
+        foreach ((string instance, byte[] checkpoint) in batch.DedupImports)
+            ImportDedup(engine, instance, checkpoint);
         FunnelEvent[] events = batch.Events;
         int[] sources = batch.Sources;
         // Look up an event's id a few places ahead so its dedup probe (a likely cache miss in a table
@@ -718,6 +752,28 @@ public sealed class KafkaIngestPipeline
         Array.Clear(batch.Records, 0, batch.Count);
         _applied.Enqueue(batch);
         barrier?.Set();
+    }
+
+    /// <summary>Engine thread: imports the remembered ids of a previous owner's checkpoint (see <see cref="ImportDedupOf"/>).</summary>
+    private void ImportDedup(FunnelEngine engine, string instance, byte[] checkpoint)
+    {
+        try
+        {
+            if (engine.TryImportDedupFrom(checkpoint, out int added))
+            {
+                _inputSinceCapture |= added > 0;
+                _logger.LogInformation("Imported {Added} remembered ids from the checkpoint of instance {Instance}, the last owner of partitions assigned now", added, instance);
+            }
+            else
+            {
+                _logger.LogWarning("The checkpoint of instance {Instance} holds no remembered ids to import", instance);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            _logger.LogError("The checkpoint of instance {Instance} cannot be read ({Reason}): its remembered ids are not imported, "
+                + "so a producer retry straddling the hand-over may count twice", instance, e.Message);
+        }
     }
 
     /// <summary>Engine thread: notes the offsets the batch covers and, when due (or forced), captures the state with the offsets it reflects.</summary>

@@ -49,6 +49,9 @@ public sealed class StateCheckpointer
     /// <summary>The store key of this instance's checkpoint.</summary>
     public string Key { get; }
 
+    /// <summary>This instance's id in the group.</summary>
+    public string InstanceId => _instanceId;
+
     public StateStats Stats { get; }
 
     /// <summary>A description of the store, for logs.</summary>
@@ -144,6 +147,17 @@ public sealed class StateCheckpointer
         _failing = false;
         Stats.AddCheckpoint(data.Length, nowMs, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         return true;
+    }
+
+    /// <summary>
+    /// The latest checkpoint of another instance of the group, or <c>null</c> when it has none: a
+    /// partition's previous owner, whose remembered ids the next owner imports. Consumer thread, on assignment.
+    /// </summary>
+    /// <exception cref="CheckpointStoreException">The store cannot be read.</exception>
+    public byte[]? LoadCheckpointOf(string instanceId)
+    {
+        string key = CheckpointKeys.For(_groupId, instanceId);
+        return _store.Load([key]).TryGetValue(key, out byte[]? data) ? data : null;
     }
 
     /// <summary>

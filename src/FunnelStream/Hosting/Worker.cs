@@ -152,7 +152,7 @@ internal sealed class Worker
     /// </summary>
     private List<KeyValuePair<string, ICheckpointable>> CheckpointedParts()
     {
-        var parts = new List<KeyValuePair<string, ICheckpointable>> { new("engine", Engine), new("ingest", Stats) };
+        var parts = new List<KeyValuePair<string, ICheckpointable>> { new("engine", Engine), new(FunnelEngine.DedupSectionName, Engine.DedupState), new("ingest", Stats) };
         if (Journeys is not null)
             parts.Add(new("journeys", Journeys));
         if (SalesCycles is not null)
