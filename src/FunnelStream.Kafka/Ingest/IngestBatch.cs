@@ -11,13 +11,30 @@ namespace FunnelStream.Kafka.Ingest;
 /// covers, partition assignment changes, and an optional barrier to signal once applied.
 /// Pooled: the engine thread returns it after use.
 /// </summary>
+/// <remarks>
+/// The original records are kept as the batch's own copy of their key and value bytes, in one arena
+/// reused from batch to batch, with their offsets and the client's header objects: no allocation per
+/// record (issue 8). A batch is full at <c>capacity</c> events or once its arena holds
+/// <see cref="ArenaLimit"/> bytes, so large records make smaller batches, not large arenas.
+/// </remarks>
 internal sealed class IngestBatch(int capacity)
 {
+    /// <summary>Arena bytes at which a batch counts as full (one record more may pass it).</summary>
+    public const int ArenaLimit = 256 * 1024;
+
+    private byte[] _arena = new byte[Math.Min(ArenaLimit, capacity * 128)];
+    private int _arenaUsed;
+    private readonly int[] _keyAt = new int[capacity];
+    private readonly int[] _keyLength = new int[capacity];
+    private readonly int[] _valueAt = new int[capacity];
+    private readonly int[] _valueLength = new int[capacity];
+    private readonly long[] _offsets = new long[capacity];
+    private readonly TopicPartition?[] _partitions = new TopicPartition?[capacity];
+    private readonly Headers?[] _headers = new Headers?[capacity];
+
     public FunnelEvent[] Events { get; } = new FunnelEvent[capacity];
 
     public int[] Sources { get; } = new int[capacity];
-
-    public ConsumeResult<byte[], byte[]>?[] Records { get; } = new ConsumeResult<byte[], byte[]>?[capacity];
 
     public int Count { get; private set; }
 
@@ -74,19 +91,53 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>The engine thread's number of <see cref="Checkpoint"/> (1, 2, ...), for releasing output it holds once durable.</summary>
     public long CheckpointNumber { get; set; }
 
-    public bool IsFull => Count == Events.Length;
+    public bool IsFull => Count == Events.Length || _arenaUsed >= ArenaLimit;
 
     public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null && Consumed == 0;
 
-    /// <summary>Adds a parsed event; <paramref name="partition"/> <c>null</c> (no longer assigned) leaves its offset uncovered, never stored.</summary>
-    public void Add(in FunnelEvent evt, int source, TopicPartition? partition, ConsumeResult<byte[], byte[]> record)
+    /// <summary>
+    /// Adds a parsed event with a copy of its record's key (<c>null</c>: none) and value, for a dead
+    /// letter should the engine find it late. <paramref name="covered"/> <c>false</c> (the partition is
+    /// no longer assigned) leaves its offset uncovered, never stored.
+    /// </summary>
+    public void Add(in FunnelEvent evt, int source, TopicPartition partition, bool covered, long offset,
+        ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, Headers? headers)
     {
-        Events[Count] = evt;
-        Sources[Count] = source;
-        Records[Count] = record;
-        Count++;
-        if (partition is not null)
-            Covers(source, partition, record.Offset.Value);
+        int i = Count;
+        Events[i] = evt;
+        Sources[i] = source;
+        _partitions[i] = partition;
+        _offsets[i] = offset;
+        _headers[i] = headers;
+        _keyAt[i] = Append(key);
+        _keyLength[i] = keyIsNull ? -1 : key.Length;
+        _valueAt[i] = Append(value);
+        _valueLength[i] = value.Length;
+        Count = i + 1;
+        if (covered)
+            Covers(source, partition, offset);
+    }
+
+    /// <summary>Event <paramref name="i"/>'s original record: partition, offset, key (<c>null</c>: none), value and headers.</summary>
+    public (TopicPartition Partition, long Offset, byte[]? Key, byte[] Value, Headers? Headers) Original(int i) =>
+        (_partitions[i]!, _offsets[i], _keyLength[i] < 0 ? null : _arena.AsSpan(_keyAt[i], _keyLength[i]).ToArray(),
+            _arena.AsSpan(_valueAt[i], _valueLength[i]).ToArray(), _headers[i]);
+
+    /// <summary>Drops the references to the records' header objects once applied (the batch may wait for deliveries before it is reused).</summary>
+    public void ReleaseRecords()
+    {
+        Array.Clear(_headers, 0, Count);
+        Array.Clear(_partitions, 0, Count);
+    }
+
+    private int Append(ReadOnlySpan<byte> bytes)
+    {
+        int at = _arenaUsed;
+        if (at + bytes.Length > _arena.Length)
+            Array.Resize(ref _arena, Math.Max(at + bytes.Length, _arena.Length * 2));
+        bytes.CopyTo(_arena.AsSpan(at));
+        _arenaUsed = at + bytes.Length;
+        return at;
     }
 
     /// <summary>
@@ -114,8 +165,9 @@ internal sealed class IngestBatch(int capacity)
 
     public void Reset()
     {
-        Array.Clear(Records, 0, Count);
+        ReleaseRecords();
         Count = 0;
+        _arenaUsed = 0;
         foreach (int source in CoveredSources)
             _partitionBySource[source] = null;
         CoveredSources.Clear();

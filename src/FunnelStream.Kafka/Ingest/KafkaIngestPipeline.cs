@@ -46,6 +46,9 @@ public sealed class KafkaIngestPipeline
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Channel<IngestBatch> _toEngine;
+    // Consumer thread: the key and value of the record just consumed, copied by the client's deserializers.
+    private readonly RecordBytes _key = new();
+    private readonly RecordBytes _value = new();
     private readonly ConcurrentQueue<IngestBatch> _applied = new();
     private readonly Stack<IngestBatch> _free = new();
     private readonly Dictionary<TopicPartition, int> _sources = [];
@@ -192,7 +195,9 @@ public sealed class KafkaIngestPipeline
             // Headers are forwarded with dead letters; the timestamp is not used.
             ConsumeResultFields = "topic,headers",
         };
-        using IConsumer<byte[], byte[]> consumer = new ConsumerBuilder<byte[], byte[]>(config)
+        using IConsumer<RecordBytes?, RecordBytes?> consumer = new ConsumerBuilder<RecordBytes?, RecordBytes?>(config)
+            .SetKeyDeserializer(_key)
+            .SetValueDeserializer(_value)
             .SetPartitionsAssignedHandler((c, parts) => OnAssigned(c, parts))
             .SetPartitionsRevokedHandler((c, parts) => OnRevoked(c, parts))
             .SetPartitionsLostHandler((c, parts) => OnLost(parts))
@@ -212,7 +217,7 @@ public sealed class KafkaIngestPipeline
             while (!stop.IsCancellationRequested && _fatal is null && _stateLost is null && _engineFailure is null)
             {
                 StoreApplied(consumer);
-                ConsumeResult<byte[], byte[]>? record;
+                ConsumeResult<RecordBytes?, RecordBytes?>? record;
                 try
                 {
                     record = consumer.Consume(_batch.Count == 0 ? 100 : 0);
@@ -271,28 +276,31 @@ public sealed class KafkaIngestPipeline
             throw new EngineFailedException(failure);
     }
 
-    private void Accept(ConsumeResult<byte[], byte[]> record, IngestBatch batch)
+    private void Accept(ConsumeResult<RecordBytes?, RecordBytes?> record, IngestBatch batch)
     {
-        RejectReason reason = _parser.Parse(record.Message.Value ?? [], out FunnelEvent evt);
+        // Key and value were copied into _key and _value during Consume (RecordBytes), not into new arrays.
+        ReadOnlySpan<byte> value = _value.Bytes;
+        RejectReason reason = _parser.Parse(value, out FunnelEvent evt);
         int source = SourceOf(record);
+        long offset = record.Offset.Value;
         if (reason == RejectReason.None)
         {
             // A partition no longer assigned (a race with revocation) counts as source 0, as before; its offset is never stored.
             if (source >= 0)
-                batch.Add(evt, source, _partitionOfSource[source]!, record);
+                batch.Add(evt, source, _partitionOfSource[source]!, covered: true, offset, _key.Bytes, _key.IsNull, value, record.Message.Headers);
             else
-                batch.Add(evt, 0, null, record);
+                batch.Add(evt, 0, record.TopicPartition, covered: false, offset, _key.Bytes, _key.IsNull, value, record.Message.Headers);
             return;
         }
         batch.Rejected[(int)reason]++; // counted when applied, with the checkpoint that covers it
         batch.HasRejected = true;
-        _deadLetters?.Publish(record, reason);
+        _deadLetters?.Publish(record.TopicPartition, offset, _key.IsNull ? null : _key.Bytes.ToArray(), value.ToArray(), record.Message.Headers, reason);
         if (source >= 0)
-            batch.Covers(source, _partitionOfSource[source]!, record.Offset.Value);
+            batch.Covers(source, _partitionOfSource[source]!, offset);
     }
 
     /// <summary>The source id of the record's partition, or -1 if the partition is not (or no longer) assigned.</summary>
-    private int SourceOf(ConsumeResult<byte[], byte[]> record)
+    private int SourceOf(ConsumeResult<RecordBytes?, RecordBytes?> record)
     {
         int partition = record.Partition.Value;
         string topic = record.Topic;
@@ -306,7 +314,7 @@ public sealed class KafkaIngestPipeline
     }
 
 
-    private void ShutDown(IConsumer<byte[], byte[]> consumer)
+    private void ShutDown(IConsumer<RecordBytes?, RecordBytes?> consumer)
     {
         _logger.LogInformation(Checkpoints is null
             ? "Stopping: applying consumed records, flushing dead letters, committing offsets"
@@ -333,7 +341,7 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>Sends the current batch with a barrier, waits until the engine applied everything consumed so far, and stores the offsets.</summary>
-    private void DrainThroughEngine(IConsumer<byte[], byte[]> consumer, bool checkpoint = true)
+    private void DrainThroughEngine(IConsumer<RecordBytes?, RecordBytes?> consumer, bool checkpoint = true)
     {
         using var barrier = new ManualResetEventSlim();
         _batch.Barrier = barrier;
@@ -347,7 +355,7 @@ public sealed class KafkaIngestPipeline
         StoreApplied(consumer);
     }
 
-    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<RecordBytes?, RecordBytes?> consumer, List<TopicPartition> partitions)
     {
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
         List<TopicPartitionOffset> start = ResumeOffsets(consumer, partitions);
@@ -380,7 +388,7 @@ public sealed class KafkaIngestPipeline
     /// or lost — also when the previous owner's last commit failed (a rebalance in progress) or it
     /// died between saving a checkpoint and committing.
     /// </summary>
-    private List<TopicPartitionOffset> ResumeOffsets(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    private List<TopicPartitionOffset> ResumeOffsets(IConsumer<RecordBytes?, RecordBytes?> consumer, List<TopicPartition> partitions)
     {
         var start = partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Unset)).ToList();
         if (Checkpoints is not { } checkpoints || partitions.Count == 0)
@@ -455,7 +463,7 @@ public sealed class KafkaIngestPipeline
         }
     }
 
-    private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    private void OnRevoked(IConsumer<RecordBytes?, RecordBytes?> consumer, List<TopicPartitionOffset> partitions)
     {
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
         _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
@@ -532,7 +540,7 @@ public sealed class KafkaIngestPipeline
     /// with none assigned, of the first input topic's partition 0); an answer ends the outage. Only a
     /// broker's answer does: records still arriving may come from the client's prefetch queue.
     /// </summary>
-    private void ProbeBrokers(IConsumer<byte[], byte[]> consumer)
+    private void ProbeBrokers(IConsumer<RecordBytes?, RecordBytes?> consumer)
     {
         TopicPartition probe = _sources.Count > 0 ? _sources.Keys.First() : new TopicPartition(_options.Topics[0], 0);
         try
@@ -546,7 +554,7 @@ public sealed class KafkaIngestPipeline
         }
     }
 
-    private void CommitStored(IConsumer<byte[], byte[]> consumer)
+    private void CommitStored(IConsumer<RecordBytes?, RecordBytes?> consumer)
     {
         try
         {
@@ -567,7 +575,7 @@ public sealed class KafkaIngestPipeline
         }
     }
 
-    private void StoreApplied(IConsumer<byte[], byte[]> consumer)
+    private void StoreApplied(IConsumer<RecordBytes?, RecordBytes?> consumer)
     {
         while (_applied.TryPeek(out IngestBatch? done))
         {
@@ -604,7 +612,7 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
-    private void CommitCheckpoint(IConsumer<byte[], byte[]> consumer, StateCheckpointer checkpoints, byte[] data, long number, List<InputOffset> offsets)
+    private void CommitCheckpoint(IConsumer<RecordBytes?, RecordBytes?> consumer, StateCheckpointer checkpoints, byte[] data, long number, List<InputOffset> offsets)
     {
         // Hand-over records only for partitions still ours: one revoked since the capture has a new owner,
         // whose records must not be overwritten by an older offset.
@@ -634,7 +642,7 @@ public sealed class KafkaIngestPipeline
     /// offsets to be stored; past twice the channel capacity the assigned partitions are paused so
     /// that memory stays bounded, and resumed once deliveries catch up.
     /// </summary>
-    private void HoldForOutput(IConsumer<byte[], byte[]> consumer)
+    private void HoldForOutput(IConsumer<RecordBytes?, RecordBytes?> consumer)
     {
         if (DeliveryGate is null && _deadLetters is null)
             return;
@@ -654,7 +662,7 @@ public sealed class KafkaIngestPipeline
         _pausedForOutput = hold;
     }
 
-    private void MeasureLag(IConsumer<byte[], byte[]> consumer)
+    private void MeasureLag(IConsumer<RecordBytes?, RecordBytes?> consumer)
     {
         var lag = new List<PartitionLag>(_sources.Count);
         foreach (TopicPartition tp in _sources.Keys)
@@ -735,7 +743,11 @@ public sealed class KafkaIngestPipeline
             if (engine.Process(events[i], sources[i]) == EventOutcome.Late)
             {
                 _stats.AddRejected(RejectReason.Late);
-                _deadLetters?.Publish(batch.Records[i]!, RejectReason.Late);
+                if (_deadLetters is { } dlq)
+                {
+                    (TopicPartition tp, long offset, byte[]? key, byte[] value, Headers? headers) = batch.Original(i);
+                    dlq.Publish(tp, offset, key, value, headers, RejectReason.Late);
+                }
             }
         }
         foreach (int source in batch.RemovedSources)
@@ -748,8 +760,8 @@ public sealed class KafkaIngestPipeline
         ManualResetEventSlim? barrier = batch.Barrier;
         batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
         batch.DeadLetterMark = _deadLetters?.Mark() ?? 0; // covers the dead letters of this batch, published before it was sent
-        // The batch may wait for output deliveries before its offsets are stored: release the payloads now.
-        Array.Clear(batch.Records, 0, batch.Count);
+        // The batch may wait for output deliveries before its offsets are stored: release the record headers now.
+        batch.ReleaseRecords();
         _applied.Enqueue(batch);
         barrier?.Set();
     }

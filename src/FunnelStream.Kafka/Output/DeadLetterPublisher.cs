@@ -82,18 +82,19 @@ public sealed class DeadLetterPublisher : IDeliveryGate, IAsyncDisposable
         _stop.Dispose();
     }
 
-    internal void Publish(ConsumeResult<byte[], byte[]> record, RejectReason reason)
+    /// <summary>Forwards a record of <paramref name="source"/> at <paramref name="offset"/>: its key (<c>null</c>: none), value and headers as read.</summary>
+    internal void Publish(TopicPartition source, long offset, byte[]? key, byte[] value, Headers? original, RejectReason reason)
     {
         var headers = new Headers();
-        if (record.Message.Headers is { } original)
+        if (original is not null)
         {
             foreach (IHeader h in original)
                 headers.Add(h.Key, h.GetValueBytes());
         }
         headers.Add(ReasonHeader, ReasonBytes[(int)reason]);
-        headers.Add(SourceTopicHeader, Encoding.UTF8.GetBytes(record.Topic ?? ""));
-        headers.Add(SourcePartitionHeader, Encoding.UTF8.GetBytes(record.Partition.Value.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(SourceOffsetHeader, Encoding.UTF8.GetBytes(record.Offset.Value.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(SourceTopicHeader, Encoding.UTF8.GetBytes(source.Topic ?? ""));
+        headers.Add(SourcePartitionHeader, Encoding.UTF8.GetBytes(source.Partition.Value.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(SourceOffsetHeader, Encoding.UTF8.GetBytes(offset.ToString(CultureInfo.InvariantCulture)));
         long sequence;
         lock (_lock)
         {
@@ -102,8 +103,8 @@ public sealed class DeadLetterPublisher : IDeliveryGate, IAsyncDisposable
         }
         Send(new Message<byte[]?, byte[]>
         {
-            Key = record.Message.Key,
-            Value = record.Message.Value ?? [],
+            Key = key,
+            Value = value,
             Headers = headers,
         }, sequence);
     }

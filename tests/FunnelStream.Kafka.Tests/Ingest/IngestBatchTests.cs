@@ -1,0 +1,72 @@
+using System.Text;
+using Confluent.Kafka;
+using FunnelStream.Events;
+using FunnelStream.Kafka.Ingest;
+
+namespace FunnelStream.Kafka.Tests.Ingest;
+
+/// <summary>
+/// The batch keeps its own copy of each event's record (key, value, offset, headers) for a late
+/// dead letter, in an arena reused across batches: what comes back is exactly what went in, a missing
+/// key stays missing (not empty), and large records end a batch early rather than grow it unboundedly.
+/// </summary>
+public class IngestBatchTests
+{
+    private static readonly TopicPartition Clicks = new("funnel.clicks", 1);
+
+    private static void Add(IngestBatch batch, long offset, string? key, string value, Headers? headers = null) =>
+        batch.Add(default(FunnelEvent), 0, Clicks, covered: true, offset,
+            key is null ? [] : Encoding.UTF8.GetBytes(key), key is null, Encoding.UTF8.GetBytes(value), headers);
+
+    [Fact]
+    public void Original_AfterAdd_ReturnsTheRecordAsConsumed()
+    {
+        var batch = new IngestBatch(8);
+        var headers = new Headers { { "trace", [1, 2, 3] } };
+        Add(batch, 41, "j-1", """{"id":"a"}""", headers);
+        Add(batch, 42, null, """{"id":"b"}""");
+        Add(batch, 43, "", "");
+
+        (TopicPartition tp, long offset, byte[]? key, byte[] value, Headers? h) = batch.Original(0);
+        Assert.Equal(Clicks, tp);
+        Assert.Equal(41, offset);
+        Assert.Equal("j-1", Encoding.UTF8.GetString(key!));
+        Assert.Equal("""{"id":"a"}""", Encoding.UTF8.GetString(value));
+        Assert.Same(headers, h);
+
+        Assert.Null(batch.Original(1).Key); // no key at all
+        Assert.Equal("""{"id":"b"}""", Encoding.UTF8.GetString(batch.Original(1).Value));
+        Assert.Equal([], batch.Original(2).Key!); // an empty key is not a missing one
+        Assert.Equal((Clicks, 43L), (batch.Original(2).Partition, batch.Original(2).Offset));
+        Assert.Equal((Clicks, 44L), batch.NextOffset(0));
+    }
+
+    [Fact]
+    public void Reset_ThenAdd_ReusesTheArenaWithoutMixingRecords()
+    {
+        var batch = new IngestBatch(8);
+        Add(batch, 1, "first-key", new string('x', 1000));
+        batch.Reset();
+        Add(batch, 2, "k", "short");
+
+        Assert.Equal(1, batch.Count);
+        Assert.Equal("k", Encoding.UTF8.GetString(batch.Original(0).Key!));
+        Assert.Equal("short", Encoding.UTF8.GetString(batch.Original(0).Value));
+    }
+
+    [Fact]
+    public void IsFull_LargeRecords_EndTheBatchAtTheArenaLimit()
+    {
+        var batch = new IngestBatch(1024);
+        string large = new('y', 60_000);
+        int added = 0;
+        while (!batch.IsFull)
+        {
+            Add(batch, added, "k", large);
+            added++;
+        }
+
+        Assert.InRange(added, IngestBatch.ArenaLimit / 60_003, IngestBatch.ArenaLimit / 60_003 + 1);
+        Assert.Equal(large, Encoding.UTF8.GetString(batch.Original(added - 1).Value));
+    }
+}
