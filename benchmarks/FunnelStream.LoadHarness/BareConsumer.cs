@@ -12,6 +12,7 @@ internal static class BareConsumer
         EnableAutoCommit = false,
         EnablePartitionEof = false,
         ConsumeResultFields = "none",
+        FetchWaitMaxMs = BrokerProcess.FetchWaitMaxMs,
     };
 
     /// <summary>B1: reads <paramref name="events"/> records from the beginning of every partition; measured from the first record.</summary>

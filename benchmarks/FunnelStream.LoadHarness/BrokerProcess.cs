@@ -15,6 +15,14 @@ internal sealed class BrokerProcess : IDisposable
     public const string FreshBareTopic = "bench.fresh.bare";
     public const int FreshPartitions = 16;
 
+    /// <summary>
+    /// <c>fetch.wait.max.ms</c> of every consumer in the harness (B1, B3, P, the worker). The mock
+    /// cluster answers a fetch that finds no new data only after this wait (it does not wake a waiting
+    /// fetch when data arrives), so with the client default of 500 ms a consumer that has caught up
+    /// sees each new record up to half a second late, which is the broker's doing, not the client's.
+    /// </summary>
+    public const int FetchWaitMaxMs = 5;
+
     private readonly Process _process;
 
     private BrokerProcess(Process process, string bootstrap)

@@ -28,7 +28,7 @@ internal static class Freshness
             Acks = Acks.Leader,
         }).Build();
         var sent = new long[Ring];
-        var histogram = new long[100_000]; // 10 µs buckets up to 1 s; beyond goes to the last
+        var histogram = new long[1_000_000]; // 10 µs buckets up to 10 s; beyond goes to the last
         long produced = 0, seen = 0, maxTicks = 0;
         bool producing = true;
         long quietSince = 0;

@@ -5,8 +5,8 @@ namespace FunnelStream.LoadHarness;
 /// <summary>Command-line options of the harness (see benchmarks/README.md).</summary>
 internal sealed class HarnessOptions
 {
-    /// <summary>Events pre-loaded and read by B1, P and E2E. Default 400,000 (20 partitions of 20,000); 3,000 in smoke mode.</summary>
-    public int Events { get; private set; } = 400_000;
+    /// <summary>Events pre-loaded and read by B1, P and E2E. Default 1,200,000 (60 partitions of 20,000: rows of several seconds); 3,000 in smoke mode.</summary>
+    public int Events { get; private set; } = 1_200_000;
 
     /// <summary>Partitions of the pre-loaded topic; default one per 20,000 events (the embedded broker keeps ~5 MB per partition).</summary>
     public int Partitions { get; private set; }
@@ -26,7 +26,7 @@ internal sealed class HarnessOptions
     /// <summary>The Python interpreter of the peer (Debian's, with python3-confluent-kafka).</summary>
     public string Python { get; private set; } = "/usr/bin/python3";
 
-    /// <summary>Freshness rate, events/s; default a tenth of the E2E maximum (see benchmarks/README.md for why not half).</summary>
+    /// <summary>Freshness rate, events/s; default half the E2E maximum just measured (the scraping row).</summary>
     public double? FreshRate { get; private set; }
 
     public TimeSpan FreshnessDuration => Minutes is { } m ? TimeSpan.FromMinutes(m) : Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);

@@ -36,6 +36,9 @@ Cost? quiet = null;
 Cost? noState = null;
 if (!o.Smoke)
 {
+    // Not reported: the first worker in the process pays for JIT compilation and first-use allocations.
+    Console.Error.WriteLine("E2E warm-up (not reported)");
+    await WorkerRun.ThroughputAsync(bootstrap, records, scrape: false);
     Console.Error.WriteLine("E2E, no scraping");
     quiet = (await WorkerRun.ThroughputAsync(bootstrap, records, scrape: false)).Cost;
     Console.Error.WriteLine("E2E, no scraping, no checkpoints");
@@ -47,7 +50,7 @@ double rate = 0;
 var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap, records, scrape: true, after: async (run, measured) =>
 {
     // Freshness at half the maximum rate (the E2E rate just measured), /metrics still scraped every second.
-    rate = o.FreshRate ?? (o.Smoke ? 500 : Math.Max(1000, Math.Round(measured.EventsPerSecond / 10 / 1000) * 1000));
+    rate = o.FreshRate ?? (o.Smoke ? 500 : Math.Max(1000, Math.Round(measured.EventsPerSecond / 2 / 1000) * 1000));
     Console.Error.WriteLine($"freshness E2E at {rate:N0}/s for {o.FreshnessDuration}");
     await using var scraper = new Scraper(run.MetricsUri);
     fresh = Freshness.Measure(bootstrap, BrokerProcess.FreshTopic, rate, o.FreshnessDuration, () => run.Worker.Engine.CountedTotal, "fresh-");

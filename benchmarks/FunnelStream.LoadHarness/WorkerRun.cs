@@ -21,6 +21,7 @@ internal sealed class WorkerRun : IAsyncDisposable
         options.Web.Listen = "http://127.0.0.1:0";
         options.Kafka.GroupId = "e2e-" + Guid.NewGuid().ToString("N");
         options.Kafka.Topics = [BrokerProcess.EventsTopic, BrokerProcess.FreshTopic];
+        options.Kafka.Client["fetch.wait.max.ms"] = BrokerProcess.FetchWaitMaxMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Worker = new Worker(ResolvedSettings.From(options), _loggers);
     }
 

@@ -26,6 +26,7 @@ consumer = Consumer({
     "bootstrap.servers": args.bootstrap,
     "group.id": args.group,
     "auto.offset.reset": "earliest",
+    "fetch.wait.max.ms": 5,  # as every consumer of the harness (BrokerProcess.FetchWaitMaxMs)
 })
 consumer.subscribe([args.topic])
 
