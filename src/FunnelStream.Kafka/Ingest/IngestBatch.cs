@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using FunnelStream.Engine.Checkpoints;
 using FunnelStream.Events;
 using FunnelStream.Kafka.Output;
+using FunnelStream.Kafka.State;
 
 namespace FunnelStream.Kafka.Ingest;
 
@@ -83,7 +84,7 @@ internal sealed class IngestBatch(int capacity)
     public bool ForceCheckpoint { get; set; }
 
     /// <summary>The checkpoint the engine thread captured after applying this batch, or <c>null</c>.</summary>
-    public byte[]? Checkpoint { get; set; }
+    public CapturedCheckpoint? Checkpoint { get; set; }
 
     /// <summary>The offsets <see cref="Checkpoint"/> reflects, to commit once it is durable.</summary>
     public List<InputOffset> CheckpointOffsets { get; } = [];

@@ -612,7 +612,7 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
-    private void CommitCheckpoint(IConsumer<RecordBytes?, RecordBytes?> consumer, StateCheckpointer checkpoints, byte[] data, long number, List<InputOffset> offsets)
+    private void CommitCheckpoint(IConsumer<RecordBytes?, RecordBytes?> consumer, StateCheckpointer checkpoints, CapturedCheckpoint data, long number, List<InputOffset> offsets)
     {
         // Hand-over records only for partitions still ours: one revoked since the capture has a new owner,
         // whose records must not be overwritten by an older offset.

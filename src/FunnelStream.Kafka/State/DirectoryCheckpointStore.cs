@@ -19,17 +19,17 @@ public sealed class DirectoryCheckpointStore : ICheckpointStore
 
     public string Description => $"directory {_directory}";
 
-    public void Save(IReadOnlyList<KeyValuePair<string, byte[]>> checkpoints)
+    public void Save(IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> checkpoints)
     {
         try
         {
-            foreach ((string key, byte[] data) in checkpoints)
+            foreach ((string key, ReadOnlyMemory<byte> data) in checkpoints)
             {
                 string path = PathOf(key);
                 string temp = path + ".tmp";
                 using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
                 {
-                    file.Write(data);
+                    file.Write(data.Span);
                     file.Flush(flushToDisk: true);
                 }
                 File.Move(temp, path, overwrite: true);

@@ -11,9 +11,10 @@ public interface ICheckpointStore : IDisposable
 
     /// <summary>
     /// Saves every checkpoint; returns only once all are durable. Throws
-    /// <see cref="CheckpointStoreException"/> when they are not (then none may be relied on).
+    /// <see cref="CheckpointStoreException"/> when they are not (then none may be relied on). The
+    /// bytes are not used after it returns (they may be pooled memory).
     /// </summary>
-    void Save(IReadOnlyList<KeyValuePair<string, byte[]>> checkpoints);
+    void Save(IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> checkpoints);
 
     /// <summary>The latest durable checkpoint of each of <paramref name="keys"/> that has one.</summary>
     IReadOnlyDictionary<string, byte[]> Load(IReadOnlyCollection<string> keys);

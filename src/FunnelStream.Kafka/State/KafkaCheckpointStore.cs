@@ -37,13 +37,17 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
         _topic = options.Topic;
     }
 
+    // Save's reused chunk array (saves are not concurrent: one caller thread).
+    private byte[]? _fullChunk;
+
     public string Description => $"kafka topic {_topic}";
 
-    public void Save(IReadOnlyList<KeyValuePair<string, byte[]>> checkpoints)
+    public void Save(IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> checkpoints)
     {
         var deliveries = new List<Task<DeliveryResult<byte[]?, byte[]>>>();
-        foreach ((string key, byte[] data) in checkpoints)
+        foreach ((string key, ReadOnlyMemory<byte> memory) in checkpoints)
         {
+            ReadOnlySpan<byte> data = memory.Span;
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
             long id = Interlocked.Increment(ref _nextId);
             int chunk = _options.ChunkBytes;
@@ -52,12 +56,14 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
             {
                 int from = i * chunk;
                 int length = Math.Min(chunk, data.Length - from);
-                byte[] value = new byte[HeaderBytes + length];
+                // Every full chunk reuses one array: the client copies the value when producing, and the
+                // chunks of a large checkpoint would otherwise be fresh large-object-heap arrays each save.
+                byte[] value = length == chunk ? FullChunk(chunk) : new byte[HeaderBytes + length];
                 BinaryPrimitives.WriteInt32LittleEndian(value, Magic);
                 BinaryPrimitives.WriteInt64LittleEndian(value.AsSpan(4), id);
                 BinaryPrimitives.WriteInt32LittleEndian(value.AsSpan(12), i);
                 BinaryPrimitives.WriteInt32LittleEndian(value.AsSpan(16), count);
-                data.AsSpan(from, length).CopyTo(value.AsSpan(HeaderBytes));
+                data.Slice(from, length).CopyTo(value.AsSpan(HeaderBytes));
                 deliveries.Add(_producer.Producer.ProduceAsync(_topic, new Message<byte[]?, byte[]> { Key = keyBytes, Value = value }));
             }
         }
@@ -71,6 +77,9 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
             throw new CheckpointStoreException($"checkpoint to {_topic} failed: {p.Error.Code}: {p.Error.Reason}", p);
         }
     }
+
+    private byte[] FullChunk(int chunk) =>
+        _fullChunk is { } buffer && buffer.Length == HeaderBytes + chunk ? buffer : _fullChunk = new byte[HeaderBytes + chunk];
 
     public IReadOnlyDictionary<string, byte[]> Load(IReadOnlyCollection<string> keys)
     {

@@ -110,24 +110,31 @@ public sealed class StateCheckpointer
         || (changed && nowMs - _lastCaptureMs >= _intervalMs)
         || nowMs - _lastCaptureMs >= UnchangedRewriteIntervals * _intervalMs;
 
-    /// <summary>Writes the components' state and <paramref name="offsets"/> into a new checkpoint. Engine thread, between batches.</summary>
-    public byte[] Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
+    /// <summary>
+    /// Writes the components' state and <paramref name="offsets"/> into a new checkpoint. Engine thread,
+    /// between batches. Its bytes are pooled (a large state would otherwise be a fresh large-object-heap
+    /// array every interval, and those are collected only in gen 2): <see cref="Save"/> returns them.
+    /// </summary>
+    public CapturedCheckpoint Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
     {
         _lastCaptureMs = nowMs;
         _buffer.Clear();
         StateCheckpoint.Write(_buffer, offsets, _parts);
-        return _buffer.WrittenSpan.ToArray();
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(_buffer.WrittenCount);
+        _buffer.WrittenSpan.CopyTo(bytes);
+        return new CapturedCheckpoint(bytes, _buffer.WrittenCount);
     }
 
     /// <summary>
     /// Saves a captured checkpoint and, for each partition in <paramref name="owned"/> (the ones this
     /// instance owns at the time of the save), its hand-over record; true once all are durable. On
-    /// failure it logs (once per run of failures) and returns false. Consumer thread.
+    /// failure it logs (once per run of failures) and returns false. Either way the capture's bytes go
+    /// back to the pool: save each capture once. Consumer thread.
     /// </summary>
-    public bool Save(byte[] data, IEnumerable<InputOffset> owned, long nowMs)
+    public bool Save(CapturedCheckpoint data, IEnumerable<InputOffset> owned, long nowMs)
     {
         long started = Stopwatch.GetTimestamp();
-        var entries = new List<KeyValuePair<string, byte[]>> { new(Key, data) };
+        var entries = new List<KeyValuePair<string, ReadOnlyMemory<byte>>> { new(Key, data.Memory) };
         foreach (InputOffset offset in owned)
             entries.Add(new(CheckpointKeys.ForPartition(_groupId, offset.Topic, offset.Partition), new HandoverRecord(offset.Next, _instanceId).ToBytes()));
         try
@@ -136,12 +143,14 @@ public sealed class StateCheckpointer
         }
         catch (CheckpointStoreException e)
         {
+            data.Return();
             Stats.AddCheckpointFailure();
             if (!_failing)
                 _logger.LogError("Checkpoint '{Key}' not saved to {Store}: {Reason}. Offsets stay uncommitted until a checkpoint is saved", Key, _store.Description, e.Message);
             _failing = true;
             return false;
         }
+        data.Return();
         if (_failing)
             _logger.LogWarning("Checkpoints saved to {Store} again", _store.Description);
         _failing = false;

@@ -45,7 +45,7 @@ public abstract class CheckpointStoreContractTests
     [Fact]
     public void Load_KeysThatOnlyDifferInPunctuation_KeptApart()
     {
-        Store.Save([new("g/t/1", [1]), new("g.t.1", [2]), new("g/t/1/", [3])]);
+        Store.Save([new("g/t/1", new byte[] { 1 }), new("g.t.1", new byte[] { 2 }), new("g/t/1/", new byte[] { 3 })]);
 
         IReadOnlyDictionary<string, byte[]> loaded = Store.Load(["g/t/1", "g.t.1", "g/t/1/"]);
 

@@ -17,7 +17,7 @@ public sealed class DirectoryCheckpointStoreTests : CheckpointStoreContractTests
     [Fact]
     public void Save_KeyWithPathCharacters_StaysInsideTheDirectory()
     {
-        _store.Save([new("../../etc/passwd", [9])]);
+        _store.Save([new("../../etc/passwd", new byte[] { 9 })]);
 
         Assert.Single(Directory.GetFiles(_directory));
         Assert.StartsWith(_directory, _store.PathOf("../../etc/passwd"), StringComparison.Ordinal);

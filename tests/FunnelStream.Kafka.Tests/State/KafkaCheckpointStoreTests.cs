@@ -29,9 +29,9 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
     [Fact]
     public void Load_LatestBuriedUnderManyNewerRecordsOfOtherKeys_Found()
     {
-        _store.Save([new("g/t/0", [1, 2, 3])]);
+        _store.Save([new("g/t/0", new byte[] { 1, 2, 3 })]);
         for (int i = 0; i < 60; i++)
-            _store.Save(Enumerable.Range(1, 20).Select(k => new KeyValuePair<string, byte[]>($"g/t/{k}", [(byte)i])).ToList());
+            _store.Save(Enumerable.Range(1, 20).Select(k => new KeyValuePair<string, ReadOnlyMemory<byte>>($"g/t/{k}", new byte[] { (byte)i })).ToList());
 
         IReadOnlyDictionary<string, byte[]> loaded = _store.Load(["g/t/0", "g/t/5"]);
 
@@ -83,14 +83,14 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
     {
         var store = new KafkaCheckpointStore(_producer, _broker.BootstrapServers, new Dictionary<string, string>(),
             new StateOptions { SaveTimeout = TimeSpan.FromSeconds(2) });
-        store.Save([new("g/t/0", [1])]);
+        store.Save([new("g/t/0", new byte[] { 1 })]);
         _broker.SetBrokerDown(1);
 
-        Assert.Throws<CheckpointStoreException>(() => store.Save([new("g/t/0", [2])]));
+        Assert.Throws<CheckpointStoreException>(() => store.Save([new("g/t/0", new byte[] { 2 })]));
 
         _broker.SetBrokerUp(1);
         // Through the store with a 20 s timeout: reconnecting after the outage can take the client longer than 2 s.
-        _store.Save([new("g/t/0", [3])]);
+        _store.Save([new("g/t/0", new byte[] { 3 })]);
         // The failed save may still be delivered once the broker is back, before the later one; never after it.
         Assert.Equal([3], _store.Load(["g/t/0"])["g/t/0"]);
     }

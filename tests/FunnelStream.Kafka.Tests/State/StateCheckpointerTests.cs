@@ -42,6 +42,28 @@ public sealed class StateCheckpointerTests : IDisposable
     }
 
     [Fact]
+    public void Save_Capture_BytesGoBackToThePoolAndCannotBeUsedAgain()
+    {
+        StateCheckpointer writer = Checkpointer(new Counter { Value = 7 });
+        CapturedCheckpoint first = writer.Capture([new("funnel.clicks", 0, 1)], 0);
+        Assert.True(first.Length > 0);
+
+        Assert.True(writer.Save(first, [], 0));
+
+        Assert.Throws<ObjectDisposedException>(() => first.Memory);
+        CapturedCheckpoint second = writer.Capture([new("funnel.clicks", 0, 2)], 1); // may reuse the pooled array
+        Assert.True(writer.Save(second, [], 1));
+        Assert.Equal(7, RestoredValue());
+    }
+
+    private long RestoredValue()
+    {
+        var counter = new Counter();
+        Checkpointer(counter).Restore();
+        return counter.Value;
+    }
+
+    [Fact]
     public void Restore_AfterSave_StateAndOffsetsTogether()
     {
         var before = new Counter { Value = 42 };
@@ -94,7 +116,7 @@ public sealed class StateCheckpointerTests : IDisposable
     [Fact]
     public void Restore_CorruptCheckpoint_ThrowsNamingKeyAndStore()
     {
-        new DirectoryCheckpointStore(_directory).Save([new("g/i-0", [1, 2, 3, 4, 5])]);
+        new DirectoryCheckpointStore(_directory).Save([new("g/i-0", new byte[] { 1, 2, 3, 4, 5 })]);
 
         StateRestoreException e = Assert.Throws<StateRestoreException>(() => Checkpointer(new Counter()).Restore());
 
