@@ -26,9 +26,9 @@ namespace FunnelStream.Kafka.Ingest;
 /// record whose output or dead letter exists only in memory of this process — except the engine's
 /// state itself when <see cref="Checkpoints"/> is <c>null</c>. With checkpoints, offsets are stored
 /// and committed only from a durable checkpoint: the engine thread captures the state and the offsets
-/// it reflects every interval (and on revocation and shutdown), and the consumer thread saves it,
-/// once the output records and dead letters produced up to it are acknowledged, then commits exactly
-/// those offsets (docs/reliability.md).
+/// it reflects every interval (and on revocation and shutdown); once the output records and dead
+/// letters produced up to it are acknowledged it is saved on a thread of its own while consuming goes
+/// on, and the consumer thread then commits exactly those offsets (docs/reliability.md).
 /// All brokers down is tracked in <see cref="Health"/> (one log line per outage, readiness false).
 /// On revocation the consumer thread waits (a barrier) until the engine has applied everything
 /// consumed so far, then commits; on loss it drops the partitions without committing.
@@ -73,6 +73,9 @@ public sealed class KafkaIngestPipeline
     private long _captures;
     // Written by the consumer thread once a capture is durable, read by the engine thread.
     private long _durableCapture;
+    // Consumer thread: the checkpoint being saved (on a thread of its own) and its batch.
+    private Task<bool>? _saving;
+    private IngestBatch? _savingBatch;
     // Consumer thread: the offsets of the last durable checkpoint, to resume partitions assigned again.
     private readonly Dictionary<TopicPartition, long> _durableNext = [];
     // Consumer thread: where each assigned partition was told to start, for lag until the first fetch sets a position.
@@ -267,6 +270,14 @@ public sealed class KafkaIngestPipeline
         finally
         {
             _ready = false;
+            // A save still in flight (a fatal error, lost partitions) ends before the store and producer go away; its result changes nothing now.
+            try
+            {
+                _saving?.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
         }
         if (_fatal is { } fatal)
             throw new KafkaException(fatal);
@@ -321,7 +332,7 @@ public sealed class KafkaIngestPipeline
             : "Stopping: applying consumed records, flushing output, checkpointing, committing offsets");
         DrainThroughEngine(consumer);
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
-        StoreApplied(consumer); // offsets held back for output records acknowledged by the flush
+        StoreApplied(consumer, wait: true); // offsets held back for output records acknowledged by the flush
         if (inFlight > 0)
         {
             _logger.LogError("{Count} output or dead-letter records were not acknowledged at shutdown; their offsets are not committed", inFlight);
@@ -352,7 +363,7 @@ public sealed class KafkaIngestPipeline
             if (_engineFailure is not null)
                 return; // the engine stopped; nothing more is applied or stored
         }
-        StoreApplied(consumer);
+        StoreApplied(consumer, wait: true);
     }
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<RecordBytes?, RecordBytes?> consumer, List<TopicPartition> partitions)
@@ -469,7 +480,7 @@ public sealed class KafkaIngestPipeline
         _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         DrainThroughEngine(consumer);
         int inFlight = _producer.Flush(TimeSpan.FromSeconds(10));
-        StoreApplied(consumer);
+        StoreApplied(consumer, wait: true);
         if (inFlight == 0)
             CommitStored(consumer);
         ForgetSources(partitions.Select(p => p.TopicPartition));
@@ -575,8 +586,20 @@ public sealed class KafkaIngestPipeline
         }
     }
 
-    private void StoreApplied(IConsumer<RecordBytes?, RecordBytes?> consumer)
+    /// <summary>
+    /// Stores (and with checkpoints, saves and commits) what applied batches cover, in order, as far as
+    /// their output and dead letters are acknowledged. A checkpoint is saved on a thread of its own, so
+    /// that consuming goes on meanwhile; the batches after it wait until it is durable. With
+    /// <paramref name="wait"/> (revocation, shutdown) it waits for saves instead of returning.
+    /// </summary>
+    private void StoreApplied(IConsumer<RecordBytes?, RecordBytes?> consumer, bool wait = false)
     {
+        if (_saving is not null)
+        {
+            if (!wait && !_saving.IsCompleted)
+                return;
+            FinishSave(consumer);
+        }
         while (_applied.TryPeek(out IngestBatch? done))
         {
             if (DeliveryGate is { } gate && !gate.IsDeliveredThrough(done.DeliveryMark))
@@ -586,8 +609,14 @@ public sealed class KafkaIngestPipeline
             _applied.TryDequeue(out _);
             if (Checkpoints is { } checkpoints)
             {
-                if (done.Checkpoint is { } data)
-                    CommitCheckpoint(consumer, checkpoints, data, done.CheckpointNumber, done.CheckpointOffsets);
+                if (done.Checkpoint is not null)
+                {
+                    StartSave(checkpoints, done);
+                    if (!wait)
+                        return;
+                    FinishSave(consumer);
+                    continue;
+                }
                 done.Reset();
                 _free.Push(done);
                 continue;
@@ -612,12 +641,42 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
-    private void CommitCheckpoint(IConsumer<RecordBytes?, RecordBytes?> consumer, StateCheckpointer checkpoints, CapturedCheckpoint data, long number, List<InputOffset> offsets)
+    /// <summary>Starts saving the checkpoint of <paramref name="batch"/> (whose output and dead letters are acknowledged) on a thread of its own.</summary>
+    private void StartSave(StateCheckpointer checkpoints, IngestBatch batch)
     {
         // Hand-over records only for partitions still ours: one revoked since the capture has a new owner,
         // whose records must not be overwritten by an older offset.
-        if (!checkpoints.Save(data, offsets.Where(o => _sources.ContainsKey(new TopicPartition(o.Topic, o.Partition))), Now()))
-            return;
+        InputOffset[] owned = batch.CheckpointOffsets.Where(o => _sources.ContainsKey(new TopicPartition(o.Topic, o.Partition))).ToArray();
+        CapturedCheckpoint data = batch.Checkpoint!;
+        long now = Now();
+        _savingBatch = batch;
+        _saving = Task.Factory.StartNew(() => checkpoints.Save(data, owned, now), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits for the save in flight; once durable, stores and commits exactly the offsets its checkpoint reflects.</summary>
+    private void FinishSave(IConsumer<RecordBytes?, RecordBytes?> consumer)
+    {
+        IngestBatch batch = _savingBatch!;
+        bool saved;
+        try
+        {
+            saved = _saving!.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogError(e, "Saving checkpoint {Number} failed; its offsets stay uncommitted", batch.CheckpointNumber);
+            saved = false;
+        }
+        _saving = null;
+        _savingBatch = null;
+        if (saved)
+            CommitCheckpoint(consumer, batch.CheckpointNumber, batch.CheckpointOffsets);
+        batch.Reset();
+        _free.Push(batch);
+    }
+
+    private void CommitCheckpoint(IConsumer<RecordBytes?, RecordBytes?> consumer, long number, List<InputOffset> offsets)
+    {
         Volatile.Write(ref _durableCapture, number);
         foreach (InputOffset offset in offsets)
         {
