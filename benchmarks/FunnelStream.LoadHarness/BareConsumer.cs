@@ -5,20 +5,24 @@ namespace FunnelStream.LoadHarness;
 /// <summary>B1 and B3: the bare Confluent.Kafka consume loop, <c>byte[]</c> values, reading only the value's length.</summary>
 internal static class BareConsumer
 {
-    private static ConsumerConfig Config(string bootstrap) => new()
+    private static ConsumerConfig Config(string bootstrap, string fields = "none") => new()
     {
         BootstrapServers = bootstrap,
         GroupId = "bare-" + Guid.NewGuid().ToString("N"),
         EnableAutoCommit = false,
         EnablePartitionEof = false,
-        ConsumeResultFields = "none",
+        ConsumeResultFields = fields,
         FetchWaitMaxMs = BrokerProcess.FetchWaitMaxMs,
     };
 
-    /// <summary>B1: reads <paramref name="events"/> records from the beginning of every partition; measured from the first record.</summary>
-    public static Cost Throughput(string bootstrap, int partitions, long events)
+    /// <summary>
+    /// B1: reads <paramref name="events"/> records from the beginning of every partition; measured from the
+    /// first record. <paramref name="fields"/> is the client's <c>ConsumeResultFields</c>: <c>none</c> for B1;
+    /// the worker's <c>topic,headers</c> for the like-for-like row B1f.
+    /// </summary>
+    public static Cost Throughput(string bootstrap, int partitions, long events, string fields = "none")
     {
-        using IConsumer<Ignore, byte[]> consumer = new ConsumerBuilder<Ignore, byte[]>(Config(bootstrap)).Build();
+        using IConsumer<Ignore, byte[]> consumer = new ConsumerBuilder<Ignore, byte[]>(Config(bootstrap, fields)).Build();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(BrokerProcess.EventsTopic, p, Offset.Beginning)));
         long n = 0, bytes = 0;
         Meter? meter = null;
@@ -45,8 +49,11 @@ internal static class BareConsumer
         var thread = new Thread(() =>
         {
             using IConsumer<Ignore, byte[]> consumer = new ConsumerBuilder<Ignore, byte[]>(Config(bootstrap)).Build();
-            consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.End)));
-            consumer.Consume(200); // lets the assignment take effect before traffic starts
+            // The exact current ends, not Offset.End: that is resolved only once the client gets to it, and
+            // records produced before then would be skipped, shifting every later record's count (latency).
+            consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p,
+                consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High)));
+            consumer.Consume(200);
             assigned.Set();
             while (!stop.IsCancellationRequested)
             {

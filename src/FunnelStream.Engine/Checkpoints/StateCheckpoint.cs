@@ -18,8 +18,14 @@ public static class StateCheckpoint
     private const int Magic = 0x43495346; // "FSIC"
     private const int Format = 1;
 
-    /// <summary>Writes the state of <paramref name="parts"/> and the offsets it reflects.</summary>
-    public static void Write(IBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    /// <summary>
+    /// Writes the state of <paramref name="parts"/> and the offsets it reflects. Each section is written
+    /// to <paramref name="sectionBuffer"/> first (cleared here), to learn its length: pass the same one
+    /// every time, so that capturing a large state does not allocate a new buffer the size of its largest
+    /// section; <c>null</c> for a temporary one.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts,
+        ArrayBufferWriter<byte>? sectionBuffer = null)
     {
         var w = new CheckpointWriter(output);
         w.WriteInt32(Magic);
@@ -32,7 +38,7 @@ public static class StateCheckpoint
             w.WriteInt64(offset.Next);
         }
         w.WriteInt32(parts.Count);
-        var section = new ArrayBufferWriter<byte>();
+        ArrayBufferWriter<byte> section = sectionBuffer ?? new ArrayBufferWriter<byte>();
         foreach ((string name, ICheckpointable part) in parts)
         {
             section.Clear();

@@ -23,6 +23,8 @@ public sealed class StateCheckpointer
     private readonly ILogger _logger;
     private readonly long _intervalMs;
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    // Reused for every section of every capture (the largest, the dedup set, can be tens of MB).
+    private readonly ArrayBufferWriter<byte> _section = new(64 * 1024);
     private long _lastCaptureMs = long.MinValue;
     private bool _failing;
 
@@ -119,7 +121,7 @@ public sealed class StateCheckpointer
     {
         _lastCaptureMs = nowMs;
         _buffer.Clear();
-        StateCheckpoint.Write(_buffer, offsets, _parts);
+        StateCheckpoint.Write(_buffer, offsets, _parts, _section);
         byte[] bytes = ArrayPool<byte>.Shared.Rent(_buffer.WrittenCount);
         _buffer.WrittenSpan.CopyTo(bytes);
         return new CapturedCheckpoint(bytes, _buffer.WrittenCount);
