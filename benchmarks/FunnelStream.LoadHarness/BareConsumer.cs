@@ -13,6 +13,8 @@ internal static class BareConsumer
         EnablePartitionEof = false,
         ConsumeResultFields = fields,
         FetchWaitMaxMs = BrokerProcess.FetchWaitMaxMs,
+        // The worker's default (KafkaIngestPipeline.DefaultQueuedMinMessages): like for like.
+        QueuedMinMessages = FunnelStream.Kafka.Ingest.KafkaIngestPipeline.DefaultQueuedMinMessages,
     };
 
     /// <summary>

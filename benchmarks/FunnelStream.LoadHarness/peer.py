@@ -27,6 +27,7 @@ consumer = Consumer({
     "group.id": args.group,
     "auto.offset.reset": "earliest",
     "fetch.wait.max.ms": 5,  # as every consumer of the harness (BrokerProcess.FetchWaitMaxMs)
+    "queued.min.messages": 1000000,  # as the worker's default (KafkaIngestPipeline.DefaultQueuedMinMessages)
 })
 consumer.subscribe([args.topic])
 

@@ -185,12 +185,22 @@ public sealed class KafkaIngestPipeline
         }
     }
 
-    private void ConsumeLoop(CancellationToken stop)
+    /// <summary>
+    /// librdkafka's <c>queued.min.messages</c> unless <see cref="IngestOptions.Client"/> sets it: how many
+    /// records per partition the client tries to keep prefetched. With the default (100,000) the
+    /// consumer thread spent most of its time waiting inside <c>Consume</c> for the client's queue to
+    /// fill, and E2E ran at ~150k events/s; with this, ~570k (benchmarks/RESULTS.md). Prefetched memory
+    /// stays capped by <c>queued.max.messages.kbytes</c> (64 MB by default).
+    /// </summary>
+    public const int DefaultQueuedMinMessages = 1_000_000;
+
+    /// <summary>The consumer's configuration: <see cref="IngestOptions.Client"/> settings, then the ones the pipeline relies on.</summary>
+    internal static ConsumerConfig ConsumerConfigFor(IngestOptions options)
     {
-        var config = new ConsumerConfig(_options.Client.ToDictionary(kv => kv.Key, kv => kv.Value))
+        var config = new ConsumerConfig(options.Client.ToDictionary(kv => kv.Key, kv => kv.Value))
         {
-            BootstrapServers = _options.BootstrapServers,
-            GroupId = _options.GroupId,
+            BootstrapServers = options.BootstrapServers,
+            GroupId = options.GroupId,
             ClientId = "funnelstream-consumer",
             EnableAutoCommit = true,
             EnableAutoOffsetStore = false,
@@ -198,6 +208,14 @@ public sealed class KafkaIngestPipeline
             // Headers are forwarded with dead letters; the timestamp is not used.
             ConsumeResultFields = "topic,headers",
         };
+        if (!options.Client.ContainsKey("queued.min.messages"))
+            config.QueuedMinMessages = DefaultQueuedMinMessages;
+        return config;
+    }
+
+    private void ConsumeLoop(CancellationToken stop)
+    {
+        ConsumerConfig config = ConsumerConfigFor(_options);
         using IConsumer<RecordBytes?, RecordBytes?> consumer = new ConsumerBuilder<RecordBytes?, RecordBytes?>(config)
             .SetKeyDeserializer(_key)
             .SetValueDeserializer(_value)
