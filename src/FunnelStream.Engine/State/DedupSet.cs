@@ -59,29 +59,44 @@ internal sealed class DedupSet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAdd(ulong idHash, long timestampMs)
     {
+        int slot = FreeSlotFor(idHash);
+        if (slot < 0)
+            return false;
+        Insert(slot, idHash, Math.Max(0, timestampMs) / BucketMs);
+        return true;
+    }
+
+    /// <summary>The empty slot where <paramref name="idHash"/> goes, or -1 when it is remembered already.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FreeSlotFor(ulong idHash)
+    {
         ulong[] keys = _keys;
         int i = (int)idHash & _mask;
         while (true)
         {
             ulong k = keys[i];
             if (k == idHash)
-                return false;
+                return -1;
             if (k == 0)
-                break;
+                return i;
             i = (i + 1) & _mask;
         }
-        long bucket = Math.Max(0, timestampMs) / BucketMs;
-        keys[i] = idHash;
-        _buckets[i] = (int)bucket;
+    }
+
+    /// <summary>Puts <paramref name="idHash"/> with its minute into the empty <paramref name="slot"/>, keeping the counts, and makes room when needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Insert(int slot, ulong idHash, long bucket)
+    {
+        _keys[slot] = idHash;
+        _buckets[slot] = (int)bucket;
         if (bucket < _oldestBucket)
             _oldestBucket = bucket;
         if (bucket > _newestBucket)
             _newestBucket = bucket;
         _perMinute[(int)bucket & (_perMinute.Length - 1)]++;
         Count++;
-        if (Count * 2 > keys.Length || Count >= _maxEntries)
+        if (Count * 2 > _keys.Length || Count >= _maxEntries)
             Maintain();
-        return true;
     }
 
     /// <summary>
@@ -175,8 +190,8 @@ internal sealed class DedupSet
     /// <see cref="WriteTo"/> writes them) unless it is already remembered or the minute is before the
     /// expiry cut of the last <see cref="Expire"/> (none yet: every minute is kept). For ids another
     /// set remembered (<see cref="Import"/>); counts nothing. At the cap the oldest minutes are
-    /// forgotten as in <see cref="TryAdd"/>, counted in <see cref="Evictions"/>. Not on the hot path:
-    /// <see cref="TryAdd"/> stays as it is.
+    /// forgotten as in <see cref="TryAdd"/>, counted in <see cref="Evictions"/>. Shares the lookup and
+    /// the insertion with <see cref="TryAdd"/>.
     /// </summary>
     /// <returns><c>true</c> when the id was added.</returns>
     public bool TryAddImported(ulong idHash, int minute)
@@ -185,27 +200,10 @@ internal sealed class DedupSet
             throw new ArgumentOutOfRangeException(nameof(idHash), $"dedup entry {idHash:x16} at minute {minute} is not valid");
         if (minute < _keepFrom)
             return false;
-        ulong[] keys = _keys;
-        int i = (int)idHash & _mask;
-        while (true)
-        {
-            ulong k = keys[i];
-            if (k == idHash)
-                return false;
-            if (k == 0)
-                break;
-            i = (i + 1) & _mask;
-        }
-        keys[i] = idHash;
-        _buckets[i] = minute;
-        if (minute < _oldestBucket)
-            _oldestBucket = minute;
-        if (minute > _newestBucket)
-            _newestBucket = minute;
-        _perMinute[minute & (_perMinute.Length - 1)]++;
-        Count++;
-        if (Count * 2 > keys.Length || Count >= _maxEntries)
-            Maintain();
+        int slot = FreeSlotFor(idHash);
+        if (slot < 0)
+            return false;
+        Insert(slot, idHash, minute);
         return true;
     }
 
