@@ -398,20 +398,8 @@ public sealed class DedupImportTests
             return Engine.Process(evt);
         }
 
-        public void OnWindowClosed(ClosedWindow window)
-        {
-            var rows = new List<string>();
-            for (int slot = 0; slot < window.SlotCount; slot++)
-            {
-                if (!window.HasEvents(slot))
-                    continue;
-                var totals = new StageTotals(Funnel.Stages.Count);
-                window.AddTo(slot, totals);
-                rows.Add($"{window.DimensionValue(slot, 0)}/{window.DimensionValue(slot, 1)}={Render(totals)}");
-            }
-            rows.Sort(StringComparer.Ordinal);
-            Closed.Add($"{window.SizeMs} [{window.StartMs},{window.EndMs}) {string.Join(' ', rows)}");
-        }
+        public void OnWindowClosed(ClosedWindow window) =>
+            Closed.Add($"{window.SizeMs} [{window.StartMs},{window.EndMs}) {EngineReadout.WindowRows(window, Funnel.Stages.Count)}");
 
         /// <summary>What a user reads from the engine, by dimension value.</summary>
         public string State()
@@ -422,27 +410,11 @@ public sealed class DedupImportTests
             s.AppendLine(CultureInfo.InvariantCulture, $"late {string.Join(',', Enumerable.Range(0, Funnel.Stages.Count).Select(e.LateCount))}");
             s.AppendLine(CultureInfo.InvariantCulture, $"newest {e.NewestEventTimeMs} watermark {e.Watermark} flushed {e.FlushedThroughMs}");
             s.AppendLine(CultureInfo.InvariantCulture, $"dedup {e.DedupSize} evictions {e.DedupEvictions} spend figures {e.SpendFigureCount} slots {e.SlotCount}");
-            CounterView counters = e.Counters;
-            var rows = new List<string>();
-            for (int slot = 0; slot < counters.SlotCount; slot++)
-            {
-                var totals = new StageTotals(Funnel.Stages.Count);
-                for (int st = 0; st < Funnel.Stages.Count; st++)
-                {
-                    totals.Counts[st] = counters.Count(slot, st);
-                    totals.AmountsMicros[st] = counters.AmountMicros(slot, st);
-                }
-                totals.SpendMicros = counters.SpendMicros(slot);
-                rows.Add($"{e.DimensionValue(slot, 0)}/{e.DimensionValue(slot, 1)}={Render(totals)}");
-            }
-            rows.Sort(StringComparer.Ordinal);
-            rows.ForEach(r => s.AppendLine(r));
+            EngineReadout.CounterRows(e, Funnel.Stages.Count).ForEach(r => s.AppendLine(r));
             var rolling = new StageTotals(Funnel.Stages.Count);
             e.SumRollingTotals(e.Watermark, TimeSpan.FromHours(1), rolling);
-            s.AppendLine(CultureInfo.InvariantCulture, $"rolling 1h: {Render(rolling)}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"rolling 1h: {EngineReadout.Render(rolling)}");
             return s.ToString();
         }
-
-        private static string Render(StageTotals t) => $"{string.Join(',', t.Counts)};{string.Join(',', t.AmountsMicros)};{t.SpendMicros}";
     }
 }

@@ -133,20 +133,8 @@ public sealed class FunnelEngineCheckpointTests
             Record(window);
         }
 
-        private void Record(ClosedWindow window)
-        {
-            var rows = new List<string>();
-            for (int slot = 0; slot < window.SlotCount; slot++)
-            {
-                if (!window.HasEvents(slot))
-                    continue;
-                var totals = new StageTotals(Funnel.Stages.Count);
-                window.AddTo(slot, totals);
-                rows.Add($"{window.DimensionValue(slot, 0)}/{window.DimensionValue(slot, 1)}={Render(totals)}");
-            }
-            rows.Sort(StringComparer.Ordinal);
-            Delivered.Add($"{(window.IsFinal ? "final" : "provisional")} {window.SizeMs} [{window.StartMs},{window.EndMs}) {string.Join(' ', rows)}");
-        }
+        private void Record(ClosedWindow window) =>
+            Delivered.Add($"{(window.IsFinal ? "final" : "provisional")} {window.SizeMs} [{window.StartMs},{window.EndMs}) {EngineReadout.WindowRows(window, Funnel.Stages.Count)}");
 
         /// <summary>Everything a user reads from the engine, by dimension value.</summary>
         public string State()
@@ -157,21 +145,7 @@ public sealed class FunnelEngineCheckpointTests
             s.AppendLine(CultureInfo.InvariantCulture, $"late {string.Join(',', Enumerable.Range(0, Funnel.Stages.Count).Select(e.LateCount))}");
             s.AppendLine(CultureInfo.InvariantCulture, $"newest {e.NewestEventTimeMs} watermark {e.Watermark} snapshot {e.WatermarkSnapshot} flushed {e.FlushedThroughMs}");
             s.AppendLine(CultureInfo.InvariantCulture, $"dedup {e.DedupSize} evictions {e.DedupEvictions} spend figures {e.SpendFigureCount} slots {e.SlotCount}");
-            CounterView counters = e.Counters;
-            var rows = new List<string>();
-            for (int slot = 0; slot < counters.SlotCount; slot++)
-            {
-                var totals = new StageTotals(Funnel.Stages.Count);
-                for (int st = 0; st < Funnel.Stages.Count; st++)
-                {
-                    totals.Counts[st] = counters.Count(slot, st);
-                    totals.AmountsMicros[st] = counters.AmountMicros(slot, st);
-                }
-                totals.SpendMicros = counters.SpendMicros(slot);
-                rows.Add($"{e.DimensionValue(slot, 0)}/{e.DimensionValue(slot, 1)}={Render(totals)}");
-            }
-            rows.Sort(StringComparer.Ordinal);
-            rows.ForEach(r => s.AppendLine(r));
+            EngineReadout.CounterRows(e, Funnel.Stages.Count).ForEach(r => s.AppendLine(r));
             foreach (long end in new[] { e.Watermark, e.NewestEventTimeMs })
             {
                 foreach (TimeSpan span in RollingSpans)
@@ -180,13 +154,11 @@ public sealed class FunnelEngineCheckpointTests
                     e.SumRollingTotals(end, span, totals);
                     long[] perStage = new long[Funnel.Stages.Count];
                     e.SumRolling(end, span, perStage);
-                    s.AppendLine(CultureInfo.InvariantCulture, $"rolling {span} to {end}: {Render(totals)} | {string.Join(',', perStage)}");
+                    s.AppendLine(CultureInfo.InvariantCulture, $"rolling {span} to {end}: {EngineReadout.Render(totals)} | {string.Join(',', perStage)}");
                 }
             }
             return s.ToString();
         }
-
-        private static string Render(StageTotals t) => $"{string.Join(',', t.Counts)};{string.Join(',', t.AmountsMicros)};{t.SpendMicros}";
     }
 
     /// <summary>Interners of a new process: other values interned first, in another order, so every id differs.</summary>
