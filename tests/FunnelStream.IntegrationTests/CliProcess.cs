@@ -110,12 +110,24 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Sends SIGTERM and waits for exit; returns the exit code.</summary>
     public int Terminate(TimeSpan timeout)
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            kill.WaitForExit();
+        SendTerm();
+        return WaitForExit(timeout, "of SIGTERM");
+    }
+
+    /// <summary>Sends SIGTERM without waiting.</summary>
+    public void SendTerm()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for exit (killing the process and throwing after <paramref name="timeout"/>); returns the exit code.</summary>
+    public int WaitForExit(TimeSpan timeout, string since = "")
+    {
         if (!_process.WaitForExit(timeout))
         {
             _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"did not exit within {timeout} of SIGTERM; stderr: {Stderr}");
+            throw new TimeoutException($"did not exit within {timeout} {since}; stderr: {Stderr}");
         }
         _process.WaitForExit();
         return _process.ExitCode;

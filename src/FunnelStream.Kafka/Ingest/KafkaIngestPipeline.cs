@@ -62,6 +62,7 @@ public sealed class KafkaIngestPipeline
     private IngestBatch _batch = null!;
     private volatile bool _ready;
     private bool _pausedForOutput;
+    private bool _closing; // ShutDown has applied, checkpointed and committed everything; Close() revokes what is left
     private readonly HashSet<TopicPartition> _enginePartitions = [];
     private Error? _fatal;
     private volatile Exception? _engineFailure;
@@ -366,6 +367,7 @@ public sealed class KafkaIngestPipeline
                 _producer.Flush(TimeSpan.FromSeconds(10));
             }
         }
+        _closing = true;
         consumer.Close();
     }
 
@@ -494,6 +496,16 @@ public sealed class KafkaIngestPipeline
 
     private void OnRevoked(IConsumer<RecordBytes?, RecordBytes?> consumer, List<TopicPartitionOffset> partitions)
     {
+        if (_closing)
+        {
+            // Close() leaving the group. Everything consumed is applied, saved and committed already, and
+            // nothing was consumed since. A commit here could wait forever: with the group rebalancing
+            // (another member just left), librdkafka defers it until a join that the closing consumer
+            // never completes.
+            ForgetSources(partitions.Select(p => p.TopicPartition));
+            _logger.LogInformation("Released {Partitions} on close", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+            return;
+        }
         long began = System.Diagnostics.Stopwatch.GetTimestamp();
         _logger.LogInformation("Revoked {Partitions}: applying consumed records and committing", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         DrainThroughEngine(consumer);
