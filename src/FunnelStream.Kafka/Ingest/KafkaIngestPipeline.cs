@@ -74,6 +74,8 @@ public sealed class KafkaIngestPipeline
     private long _captures;
     // Written by the consumer thread once a capture is durable, read by the engine thread.
     private long _durableCapture;
+    // Written by the consumer thread once a capture's save ended (durable or failed), read by the engine thread.
+    private long _settledCapture;
     // Consumer thread: the checkpoint being saved (on a thread of its own) and its batch.
     private Task<bool>? _saving;
     private IngestBatch? _savingBatch;
@@ -701,6 +703,7 @@ public sealed class KafkaIngestPipeline
         _savingBatch = null;
         if (saved)
             CommitCheckpoint(consumer, batch.CheckpointNumber, batch.CheckpointOffsets);
+        Volatile.Write(ref _settledCapture, batch.CheckpointNumber);
         batch.Reset();
         _free.Push(batch);
     }
@@ -888,6 +891,12 @@ public sealed class KafkaIngestPipeline
         }
         long now = Now();
         if (!batch.ForceCheckpoint && !checkpoints.IsDue(now, _inputSinceCapture || GatedOutput?.HasUncaptured == true))
+            return;
+        // One checkpoint in flight at a time: while the last one waits for its output or is being saved,
+        // the next is not captured. A state whose save takes longer than the interval (a dedup set at
+        // its cap is ~50 MB) is then checkpointed as often as it can be saved, instead of captures
+        // piling up behind the saves, holding their batches and pausing the partitions.
+        if (!batch.ForceCheckpoint && _captures > Volatile.Read(ref _settledCapture))
             return;
         _inputSinceCapture = false;
         foreach ((TopicPartition tp, long next) in _appliedNext)

@@ -71,6 +71,9 @@ internal sealed class Worker
 
     public MetricsRegistry Registry { get; }
 
+    /// <summary>Wraps the checkpoint store <c>FunnelStream:State:Store</c> opens (tests: a store that saves slowly).</summary>
+    internal Func<ICheckpointStore, ICheckpointStore>? StateStoreDecorator { get; set; }
+
     /// <summary>The address the web server listens on, once started.</summary>
     public string? ListenAddress { get; private set; }
 
@@ -138,12 +141,13 @@ internal sealed class Worker
     private ICheckpointStore? OpenStateStore(IngestOptions ingest, KafkaProducerHandle producer)
     {
         StateOptions state = _settings.State;
-        return state.Store switch
+        ICheckpointStore? store = state.Store switch
         {
             StateStoreKind.Kafka => new KafkaCheckpointStore(producer, ingest.BootstrapServers, ingest.Client, state),
             StateStoreKind.Directory => new DirectoryCheckpointStore(state.Directory),
             _ => null,
         };
+        return store is not null && StateStoreDecorator is { } decorate ? decorate(store) : store;
     }
 
     /// <summary>
