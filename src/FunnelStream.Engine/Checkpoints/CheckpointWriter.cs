@@ -28,6 +28,12 @@ public readonly struct CheckpointWriter(IBufferWriter<byte> output)
         output.Advance(8);
     }
 
+    /// <summary>Room for at least <paramref name="sizeHint"/> bytes, for writing many values at once; then <see cref="Advance"/>.</summary>
+    public Span<byte> GetSpan(int sizeHint) => output.GetSpan(sizeHint);
+
+    /// <summary>Commits <paramref name="count"/> bytes written into the last <see cref="GetSpan"/>.</summary>
+    public void Advance(int count) => output.Advance(count);
+
     public void WriteDouble(double value) => WriteInt64(BitConverter.DoubleToInt64Bits(value));
 
     public void WriteBoolean(bool value) => WriteInt32(value ? 1 : 0);
