@@ -37,6 +37,9 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
         _topic = options.Topic;
     }
 
+    /// <summary>The largest piece the end of a checkpoint is produced in (see <see cref="Save"/>).</summary>
+    internal const int TailPieceBytes = 64 * 1024;
+
     // Save's reused chunk array (saves are not concurrent: one caller thread).
     private byte[]? _fullChunk;
 
@@ -51,11 +54,16 @@ public sealed class KafkaCheckpointStore : ICheckpointStore
             byte[] keyBytes = Encoding.UTF8.GetBytes(key);
             long id = Interlocked.Increment(ref _nextId);
             int chunk = _options.ChunkBytes;
-            int count = Math.Max(1, (data.Length + chunk - 1) / chunk);
+            // Full chunks, then the rest in pieces under the large-object threshold (85,000 bytes): a
+            // fresh array for a partial chunk of up to ChunkBytes would be large-object-heap memory every
+            // save, and those are collected only in gen 2. The reader joins chunks of any sizes.
+            int full = data.Length / chunk;
+            int piece = Math.Min(chunk, TailPieceBytes);
+            int count = Math.Max(1, full + (data.Length - full * chunk + piece - 1) / piece);
             for (int i = 0; i < count; i++)
             {
-                int from = i * chunk;
-                int length = Math.Min(chunk, data.Length - from);
+                int from = i < full ? i * chunk : full * chunk + (i - full) * piece;
+                int length = Math.Min(i < full ? chunk : piece, data.Length - from);
                 // Every full chunk reuses one array: the client copies the value when producing, and the
                 // chunks of a large checkpoint would otherwise be fresh large-object-heap arrays each save.
                 byte[] value = length == chunk ? FullChunk(chunk) : new byte[HeaderBytes + length];

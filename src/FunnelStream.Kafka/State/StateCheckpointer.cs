@@ -22,7 +22,9 @@ public sealed class StateCheckpointer
     private readonly IReadOnlyList<KeyValuePair<string, ICheckpointable>> _parts;
     private readonly ILogger _logger;
     private readonly long _intervalMs;
-    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    // Capture buffers not in use: one per checkpoint in flight (usually one; a forced capture at a
+    // revocation or shutdown may add another), reused so that they keep their size.
+    private readonly Stack<ArrayBufferWriter<byte>> _freeBuffers = new();
     // Reused for every section of every capture (the largest, the dedup set, can be tens of MB).
     private readonly ArrayBufferWriter<byte> _section = new(64 * 1024);
     private long _lastCaptureMs = long.MinValue;
@@ -120,11 +122,18 @@ public sealed class StateCheckpointer
     public CapturedCheckpoint Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
     {
         _lastCaptureMs = nowMs;
-        _buffer.Clear();
-        StateCheckpoint.Write(_buffer, offsets, _parts, _section);
-        byte[] bytes = ArrayPool<byte>.Shared.Rent(_buffer.WrittenCount);
-        _buffer.WrittenSpan.CopyTo(bytes);
-        return new CapturedCheckpoint(bytes, _buffer.WrittenCount);
+        ArrayBufferWriter<byte> buffer;
+        lock (_freeBuffers)
+            buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new ArrayBufferWriter<byte>(64 * 1024);
+        buffer.ResetWrittenCount();
+        StateCheckpoint.Write(buffer, offsets, _parts, _section);
+        return new CapturedCheckpoint(buffer, GiveBack);
+    }
+
+    private void GiveBack(ArrayBufferWriter<byte> buffer)
+    {
+        lock (_freeBuffers)
+            _freeBuffers.Push(buffer);
     }
 
     /// <summary>

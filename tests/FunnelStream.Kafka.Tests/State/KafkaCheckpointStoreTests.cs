@@ -79,6 +79,43 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
     }
 
     [Fact]
+    public void Save_TailBeyondFullChunks_SmallRecordsAndLoadsByteForByte()
+    {
+        using var broker = EmbeddedKafkaBroker.Start();
+        broker.CreateTopic("funnel.state", 1);
+        using var producer = new KafkaProducerHandle(broker.BootstrapServers, new Dictionary<string, string>(), NullLogger.Instance);
+        var store = new KafkaCheckpointStore(producer, broker.BootstrapServers, new Dictionary<string, string>(),
+            new StateOptions { ChunkBytes = 200_000, SaveTimeout = TimeSpan.FromSeconds(20) });
+        byte[] data = new byte[550_000]; // two full chunks and a tail of 150,000 bytes
+        new Random(5).NextBytes(data);
+
+        store.Save([new("g/t/0", data)]);
+
+        Assert.Equal(data, store.Load(["g/t/0"])["g/t/0"]);
+        // The tail goes in pieces a fresh array of which stays off the large-object heap (under 85,000 bytes).
+        List<int> sizes = RecordSizes(broker.BootstrapServers, "funnel.state");
+        Assert.Equal(2, sizes.Count(n => n == 20 + 200_000));
+        Assert.Equal(150_000, sizes.Where(n => n != 20 + 200_000).Sum(n => n - 20));
+        Assert.All(sizes.Where(n => n != 20 + 200_000), n => Assert.True(n < 85_000, $"a tail record of {n} bytes"));
+    }
+
+    private static List<int> RecordSizes(string bootstrapServers, string topic)
+    {
+        using IConsumer<byte[], byte[]> reader = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "sizes",
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        reader.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var sizes = new List<int>();
+        while (reader.Consume(TimeSpan.FromSeconds(10)) is { } r && !r.IsPartitionEOF)
+            sizes.Add(r.Message.Value.Length);
+        return sizes;
+    }
+
+    [Fact]
     public void Save_BrokerDown_ThrowsWithinTheTimeoutAndLaterSavesWork()
     {
         var store = new KafkaCheckpointStore(_producer, _broker.BootstrapServers, new Dictionary<string, string>(),
