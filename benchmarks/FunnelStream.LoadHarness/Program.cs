@@ -50,6 +50,8 @@ if (!o.Smoke)
     noState = (await WorkerRun.ThroughputAsync(bootstrap, records, scrape: false, checkpoints: false)).Cost;
 }
 Console.Error.WriteLine("E2E, scraping every second");
+using var gen2Reasons = new Gen2Reasons();
+gen2Reasons.Start();
 Latency fresh = default;
 double rate = 0;
 var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap, records, scrape: true, after: async (run, measured) =>
@@ -60,6 +62,7 @@ var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap,
     await using var scraper = new Scraper(run.MetricsUri);
     fresh = Freshness.Measure(bootstrap, BrokerProcess.FreshTopic, rate, o.FreshnessDuration, () => run.Worker.Engine.CountedTotal, "fresh-");
 });
+List<string> gen2Why = gen2Reasons.Stop();
 // B3 at the same rate: half the maximum rate of the worker, the slower side.
 Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
 long bareSeen = 0;
@@ -112,6 +115,7 @@ var ratios = new JsonObject
     ["checkpoints_over_none_events_per_second"] = quiet is { } q3 && noState is { } n3 ? q3.EventsPerSecond / n3.EventsPerSecond : null,
     ["freshness_p99_minus_b3_p99_ms"] = fresh.P99Ms - b3.P99Ms,
     ["gen2_during_e2e_and_freshness"] = e2e.Gen2 + fresh.Cost.Gen2,
+    ["gen2_reasons"] = new JsonArray([.. gen2Why.Select(r => (JsonNode)r)]),
 };
 Console.WriteLine("| ratio | value | target |");
 Console.WriteLine("|---|---:|---|");
@@ -126,6 +130,8 @@ if (quiet is { } q4 && noState is { } n4)
     Console.WriteLine($"| E2E checkpoints / no checkpoints events/s (no scraping) | {q4.EventsPerSecond / n4.EventsPerSecond:F3} | (report) |");
 Console.WriteLine($"| freshness p99 − B3 p99 | {fresh.P99Ms - b3.P99Ms:F2} ms | ≤ 2 ms |");
 Console.WriteLine($"| Gen2 collections (E2E + {o.FreshnessDuration.TotalMinutes:0.##} min freshness) | {e2e.Gen2 + fresh.Cost.Gen2} | 0 (10-min run: --minutes 10) |");
+if (gen2Why.Count > 0)
+    Console.WriteLine($"\nGen2 collections by reason (E2E scraping + freshness): {string.Join(", ", gen2Why)}");
 
 JsonObject RowJson(string name, Cost c, string note) => new()
 {
