@@ -61,11 +61,8 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
     {
         // The embedded broker keeps about 5 MB per partition: a 3 MB checkpoint (30 chunks of 100 KB)
         // followed by 3 MB of other keys' checkpoints loses its first chunks, not its last.
-        using var broker = EmbeddedKafkaBroker.Start();
-        broker.CreateTopic("funnel.state", 1);
-        using var producer = new KafkaProducerHandle(broker.BootstrapServers, new Dictionary<string, string>(), NullLogger.Instance);
-        var store = new KafkaCheckpointStore(producer, broker.BootstrapServers, new Dictionary<string, string>(),
-            new StateOptions { ChunkBytes = 100_000, SaveTimeout = TimeSpan.FromSeconds(20) });
+        using var own = new OwnBroker(chunkBytes: 100_000);
+        (EmbeddedKafkaBroker broker, KafkaCheckpointStore store) = (own.Broker, own.Store);
         store.Save([new("g/old", new byte[3_000_000])]);
         for (int i = 0; i < 3; i++)
             store.Save([new($"g/other-{i}", new byte[1_000_000])]);
@@ -81,11 +78,8 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
     [Fact]
     public void Save_TailBeyondFullChunks_SmallRecordsAndLoadsByteForByte()
     {
-        using var broker = EmbeddedKafkaBroker.Start();
-        broker.CreateTopic("funnel.state", 1);
-        using var producer = new KafkaProducerHandle(broker.BootstrapServers, new Dictionary<string, string>(), NullLogger.Instance);
-        var store = new KafkaCheckpointStore(producer, broker.BootstrapServers, new Dictionary<string, string>(),
-            new StateOptions { ChunkBytes = 200_000, SaveTimeout = TimeSpan.FromSeconds(20) });
+        using var own = new OwnBroker(chunkBytes: 200_000);
+        (EmbeddedKafkaBroker broker, KafkaCheckpointStore store) = (own.Broker, own.Store);
         byte[] data = new byte[550_000]; // two full chunks and a tail of 150,000 bytes
         new Random(5).NextBytes(data);
 
@@ -97,6 +91,32 @@ public sealed class KafkaCheckpointStoreTests : CheckpointStoreContractTests, ID
         Assert.Equal(2, sizes.Count(n => n == 20 + 200_000));
         Assert.Equal(150_000, sizes.Where(n => n != 20 + 200_000).Sum(n => n - 20));
         Assert.All(sizes.Where(n => n != 20 + 200_000), n => Assert.True(n < 85_000, $"a tail record of {n} bytes"));
+    }
+
+    /// <summary>A broker of its own with a one-partition <c>funnel.state</c> (the partition's records are then in order), and a store on it.</summary>
+    private sealed class OwnBroker : IDisposable
+    {
+        private readonly KafkaProducerHandle _producer;
+
+        public OwnBroker(int chunkBytes)
+        {
+            Broker = EmbeddedKafkaBroker.Start();
+            Broker.CreateTopic("funnel.state", 1);
+            _producer = new KafkaProducerHandle(Broker.BootstrapServers, new Dictionary<string, string>(), NullLogger.Instance);
+            Store = new KafkaCheckpointStore(_producer, Broker.BootstrapServers, new Dictionary<string, string>(),
+                new StateOptions { ChunkBytes = chunkBytes, SaveTimeout = TimeSpan.FromSeconds(20) });
+        }
+
+        public EmbeddedKafkaBroker Broker { get; }
+
+        public KafkaCheckpointStore Store { get; }
+
+        public void Dispose()
+        {
+            Store.Dispose();
+            _producer.Dispose();
+            Broker.Dispose();
+        }
     }
 
     private static List<int> RecordSizes(string bootstrapServers, string topic)
