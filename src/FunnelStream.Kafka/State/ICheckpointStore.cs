@@ -12,7 +12,7 @@ public interface ICheckpointStore : IDisposable
     /// <summary>
     /// Saves every checkpoint; returns only once all are durable. Throws
     /// <see cref="CheckpointStoreException"/> when they are not (then none may be relied on). The
-    /// bytes are not used after it returns (they may be pooled memory).
+    /// bytes are not used after it returns (they may be a reused buffer).
     /// </summary>
     void Save(IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>> checkpoints);
 

@@ -116,8 +116,9 @@ public sealed class StateCheckpointer
 
     /// <summary>
     /// Writes the components' state and <paramref name="offsets"/> into a new checkpoint. Engine thread,
-    /// between batches. Its bytes are pooled (a large state would otherwise be a fresh large-object-heap
-    /// array every interval, and those are collected only in gen 2): <see cref="Save"/> returns them.
+    /// between batches. Its bytes are in one of this checkpointer's capture buffers, reused from one
+    /// capture to the next (a large state would otherwise be fresh large-object-heap memory every
+    /// interval, and that is collected only in gen 2): <see cref="Save"/> gives the buffer back.
     /// </summary>
     public CapturedCheckpoint Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
     {
@@ -139,8 +140,8 @@ public sealed class StateCheckpointer
     /// <summary>
     /// Saves a captured checkpoint and, for each partition in <paramref name="owned"/> (the ones this
     /// instance owns at the time of the save), its hand-over record; true once all are durable. On
-    /// failure it logs (once per run of failures) and returns false. Either way the capture's bytes go
-    /// back to the pool: save each capture once. Consumer thread.
+    /// failure it logs (once per run of failures) and returns false. Either way the capture's buffer is
+    /// given back for reuse: save each capture once. Consumer thread.
     /// </summary>
     public bool Save(CapturedCheckpoint data, IEnumerable<InputOffset> owned, long nowMs)
     {
