@@ -621,38 +621,40 @@ public sealed class KafkaIngestPipeline
     /// <summary>
     /// Stores (and with checkpoints, saves and commits) what applied batches cover, in order, as far as
     /// their output and dead letters are acknowledged. A checkpoint is saved on a thread of its own, so
-    /// that consuming goes on meanwhile; the batches after it wait until it is durable. With
+    /// that consuming goes on meanwhile; the next checkpoint waits until it is durable. With
     /// <paramref name="wait"/> (revocation, shutdown) it waits for saves instead of returning.
     /// </summary>
     private void StoreApplied(IConsumer<RecordBytes?, RecordBytes?> consumer, bool wait = false)
     {
-        if (_saving is not null)
-        {
-            if (!wait && !_saving.IsCompleted)
-                return;
+        if (_saving is not null && (wait || _saving.IsCompleted))
             FinishSave(consumer);
-        }
         while (_applied.TryPeek(out IngestBatch? done))
         {
             if (DeliveryGate is { } gate && !gate.IsDeliveredThrough(done.DeliveryMark))
                 return; // an output record is not acknowledged yet: no offset passes it (retried until it is)
             if (_deadLetters is { } dlq && !dlq.IsDeliveredThrough(done.DeadLetterMark))
                 return; // likewise a dead letter: a rejected record is never committed before its copy is on the dead-letter topic
-            _applied.TryDequeue(out _);
             if (Checkpoints is { } checkpoints)
             {
                 if (done.Checkpoint is not null)
                 {
+                    if (_saving is not null)
+                        return; // one save at a time, in order (with wait, the one in flight was finished above)
+                    _applied.TryDequeue(out _);
                     StartSave(checkpoints, done);
-                    if (!wait)
-                        return;
-                    FinishSave(consumer);
+                    if (wait)
+                        FinishSave(consumer);
                     continue;
                 }
+                // Offsets are stored only with checkpoints: a batch without one is done once its output is
+                // acknowledged, also while a save is in flight. Holding it until the save ends would pause
+                // the partitions for every save longer than a few hundred batches (a capped dedup set: seconds).
+                _applied.TryDequeue(out _);
                 done.Reset();
                 _free.Push(done);
                 continue;
             }
+            _applied.TryDequeue(out _);
             foreach (int source in done.CoveredSources)
             {
                 (TopicPartition tp, long next) = done.NextOffset(source);
@@ -672,7 +674,6 @@ public sealed class KafkaIngestPipeline
         }
     }
 
-    /// <summary>Saves a checkpoint whose output and dead letters are acknowledged, then stores and commits exactly the offsets it reflects.</summary>
     /// <summary>Starts saving the checkpoint of <paramref name="batch"/> (whose output and dead letters are acknowledged) on a thread of its own.</summary>
     private void StartSave(StateCheckpointer checkpoints, IngestBatch batch)
     {
