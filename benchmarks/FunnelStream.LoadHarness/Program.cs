@@ -53,6 +53,7 @@ Console.Error.WriteLine("E2E, scraping every second");
 using var gen2Reasons = new Gen2Reasons();
 gen2Reasons.Start();
 Latency fresh = default;
+string freshCheckpoints = "";
 double rate = 0;
 var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap, records, scrape: true, after: async (run, measured) =>
 {
@@ -60,7 +61,11 @@ var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap,
     rate = o.FreshRate ?? (o.Smoke ? 500 : Math.Max(1000, Math.Round(measured.EventsPerSecond / 2 / 1000) * 1000));
     Console.Error.WriteLine($"freshness E2E at {rate:N0}/s for {o.FreshnessDuration}");
     await using var scraper = new Scraper(run.MetricsUri);
+    FunnelStream.Kafka.State.StateStats state = run.Worker.StateStats;
+    (long saves, long bytes) = (state.Checkpoints, state.CheckpointBytes);
     fresh = Freshness.Measure(bootstrap, BrokerProcess.FreshTopic, rate, o.FreshnessDuration, () => run.Worker.Engine.CountedTotal, "fresh-");
+    saves = state.Checkpoints - saves;
+    freshCheckpoints = $"{saves:N0} checkpoints saved, {(saves == 0 ? 0 : (state.CheckpointBytes - bytes) / saves / 1e6):F1} MB on average, the last {state.LastCheckpointSize / 1e6:F1} MB in {state.LastSaveMicros / 1e6:F2} s";
 });
 List<string> gen2Why = gen2Reasons.Stop();
 // B3 at the same rate: half the maximum rate of the worker, the slower side.
@@ -103,6 +108,7 @@ Console.WriteLine($"| freshness at {rate:N0}/s | records | lost | p50 ms | p99 m
 Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
 Console.WriteLine($"| B3 bare consumer | {b3.Records:N0} | {b3.Lost:N0} | {b3.P50Ms:F2} | {b3.P99Ms:F2} | {b3.MaxMs:F1} | {b3.Cost.Gen2} |");
 Console.WriteLine($"| E2E (engine count = /metrics value) | {fresh.Records:N0} | {fresh.Lost:N0} | {fresh.P50Ms:F2} | {fresh.P99Ms:F2} | {fresh.MaxMs:F1} | {fresh.Cost.Gen2} |");
+Console.WriteLine($"\nE2E during the freshness phase: {freshCheckpoints}");
 Console.WriteLine();
 var ratios = new JsonObject
 {
@@ -157,7 +163,7 @@ var report = new JsonObject
     ["partitions"] = o.Partitions,
     ["smoke"] = o.Smoke,
     ["rows"] = new JsonArray([.. rows.Select(r => (JsonNode)RowJson(r.Name, r.Cost, r.Note))]),
-    ["freshness"] = new JsonObject { ["rate"] = rate, ["seconds"] = o.FreshnessDuration.TotalSeconds, ["b3"] = LatencyJson(b3), ["e2e"] = LatencyJson(fresh) },
+    ["freshness"] = new JsonObject { ["rate"] = rate, ["seconds"] = o.FreshnessDuration.TotalSeconds, ["b3"] = LatencyJson(b3), ["e2e"] = LatencyJson(fresh), ["e2e_checkpoints"] = freshCheckpoints },
     ["ratios"] = ratios,
     ["series_per_scrape"] = series,
     ["counted"] = counted,
