@@ -5,8 +5,12 @@ using Confluent.Kafka;
 
 namespace FunnelStream.LoadHarness;
 
-/// <summary>Latency percentiles, milliseconds, from producer send to visible.</summary>
-internal readonly record struct Latency(long Records, long Lost, double P50Ms, double P99Ms, double MaxMs, Cost Cost);
+/// <summary>
+/// Latency percentiles, milliseconds, from producer send to visible; with <c>LagPerSecond</c>, the
+/// records produced but not yet visible, sampled once a second: where a lag starts and whether it
+/// builds or recovers.
+/// </summary>
+internal readonly record struct Latency(long Records, long Lost, double P50Ms, double P99Ms, double MaxMs, Cost Cost, long[] LagPerSecond);
 
 /// <summary>
 /// Freshness: produces click events with <c>ts</c> = now at a steady rate, round-robin over the
@@ -37,6 +41,8 @@ internal static class Freshness
         bool producing = true;
         long quietSince = 0;
         long baseVisible = visible();
+        var lag = new List<long>();
+        long nextSample = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         var probe = new Thread(() =>
         {
             while (true)
@@ -44,6 +50,11 @@ internal static class Freshness
                 long v = visible() - baseVisible;
                 long now = Stopwatch.GetTimestamp();
                 long limit = Math.Min(v, Volatile.Read(ref produced));
+                if (now >= nextSample && Volatile.Read(ref producing))
+                {
+                    lag.Add(Volatile.Read(ref produced) - v);
+                    nextSample += Stopwatch.Frequency;
+                }
                 for (; seen < limit; seen++)
                 {
                     long ticks = now - sent[seen % Ring];
@@ -101,7 +112,7 @@ internal static class Freshness
         Volatile.Write(ref producing, false);
         probe.Join();
         Cost cost = meter.Stop(produced);
-        return new Latency(seen, produced - seen, Percentile(histogram, 0.50), Percentile(histogram, 0.99), maxTicks * 1000.0 / Stopwatch.Frequency, cost);
+        return new Latency(seen, produced - seen, Percentile(histogram, 0.50), Percentile(histogram, 0.99), maxTicks * 1000.0 / Stopwatch.Frequency, cost, lag.ToArray());
     }
 
     private static double Percentile(long[] histogram, double q)

@@ -29,6 +29,9 @@ internal sealed class HarnessOptions
     /// <summary>Freshness rate, events/s; default half the E2E maximum just measured (the scraping row).</summary>
     public double? FreshRate { get; private set; }
 
+    /// <summary>Whether the worker of the scraping row and the freshness phase keeps checkpoints (default); <c>--no-checkpoints</c> to see what they cost there.</summary>
+    public bool FreshCheckpoints { get; private set; } = true;
+
     public TimeSpan FreshnessDuration => Minutes is { } m ? TimeSpan.FromMinutes(m) : Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
 
     public static HarnessOptions Parse(string[] args)
@@ -47,7 +50,8 @@ internal sealed class HarnessOptions
                 case "--chart": o.ChartPath = Next(); break;
                 case "--fresh-rate": o.FreshRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--python": o.Python = Next(); break;
-                default: throw new ArgumentException($"unknown option {args[i]}; options: --events N --partitions N --smoke --minutes M --json FILE --chart FILE.png --python PATH");
+                case "--no-checkpoints": o.FreshCheckpoints = false; break;
+                default: throw new ArgumentException($"unknown option {args[i]}; options: --events N --partitions N --smoke --minutes M --json FILE --chart FILE.png --fresh-rate N --no-checkpoints --python PATH");
             }
         }
         if (o.Smoke && !args.Contains("--events"))

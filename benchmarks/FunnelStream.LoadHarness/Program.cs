@@ -66,7 +66,7 @@ var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap,
     fresh = Freshness.Measure(bootstrap, BrokerProcess.FreshTopic, rate, o.FreshnessDuration, () => run.Worker.Engine.CountedTotal, "fresh-");
     saves = state.Checkpoints - saves;
     freshCheckpoints = $"{saves:N0} checkpoints saved, {(saves == 0 ? 0 : (state.CheckpointBytes - bytes) / saves / 1e6):F1} MB on average, the last {state.LastCheckpointSize / 1e6:F1} MB in {state.LastSaveMicros / 1e6:F2} s";
-});
+}, checkpoints: o.FreshCheckpoints);
 List<string> gen2Why = gen2Reasons.Stop();
 // B3 at the same rate: half the maximum rate of the worker, the slower side.
 Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
@@ -109,6 +109,11 @@ Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
 Console.WriteLine($"| B3 bare consumer | {b3.Records:N0} | {b3.Lost:N0} | {b3.P50Ms:F2} | {b3.P99Ms:F2} | {b3.MaxMs:F1} | {b3.Cost.Gen2} |");
 Console.WriteLine($"| E2E (engine count = /metrics value) | {fresh.Records:N0} | {fresh.Lost:N0} | {fresh.P50Ms:F2} | {fresh.P99Ms:F2} | {fresh.MaxMs:F1} | {fresh.Cost.Gen2} |");
 Console.WriteLine($"\nE2E during the freshness phase: {freshCheckpoints}");
+if (fresh.LagPerSecond is { Length: > 0 } lagged)
+{
+    int step = Math.Max(1, lagged.Length / 20);
+    Console.WriteLine($"E2E records not yet visible, every {step} s: {string.Join(" ", lagged.Where((_, i) => i % step == 0).Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}");
+}
 Console.WriteLine();
 var ratios = new JsonObject
 {
@@ -153,7 +158,8 @@ JsonObject RowJson(string name, Cost c, string note) => new()
     ["gen1"] = c.Gen1,
     ["gen2"] = c.Gen2,
 };
-JsonObject LatencyJson(Latency l) => new() { ["records"] = l.Records, ["lost"] = l.Lost, ["p50_ms"] = l.P50Ms, ["p99_ms"] = l.P99Ms, ["max_ms"] = l.MaxMs, ["gen2"] = l.Cost.Gen2 };
+JsonObject LatencyJson(Latency l) => new() { ["records"] = l.Records, ["lost"] = l.Lost, ["p50_ms"] = l.P50Ms, ["p99_ms"] = l.P99Ms, ["max_ms"] = l.MaxMs, ["gen2"] = l.Cost.Gen2,
+    ["lag_per_second"] = new JsonArray([.. l.LagPerSecond.Select(x => (JsonNode)x)]) };
 var report = new JsonObject
 {
     ["date"] = date,
