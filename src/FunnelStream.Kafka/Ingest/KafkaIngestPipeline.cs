@@ -29,13 +29,25 @@ namespace FunnelStream.Kafka.Ingest;
 /// it reflects every interval (and on revocation and shutdown); once the output records and dead
 /// letters produced up to it are acknowledged it is saved on a thread of its own while consuming goes
 /// on, and the consumer thread then commits exactly those offsets (docs/reliability.md).
-/// All brokers down is tracked in <see cref="Health"/> (one log line per outage, readiness false).
+/// All brokers down (the client's event, or its statistics reporting no broker connection up) is tracked in
+/// <see cref="Health"/> (one log line per outage, readiness false).
 /// On revocation the consumer thread waits (a barrier) until the engine has applied everything
 /// consumed so far, then commits; on loss it drops the partitions without committing.
 /// </remarks>
 public sealed class KafkaIngestPipeline
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The client's statistics interval (<c>statistics.interval.ms</c>, always set): each report says
+    /// which brokers the client has a connection up to. Reports in a row with none up for
+    /// <see cref="OutageAfterReports"/> begin an outage, as the client's all-brokers-down event does;
+    /// the first report with one up ends it.
+    /// </summary>
+    public const int StatisticsIntervalMs = 1000;
+
+    /// <summary>Statistics reports in a row with no broker up that begin an outage (a reconnect takes less).</summary>
+    internal const int OutageAfterReports = 2;
 
     private readonly IngestOptions _options;
     private readonly FunnelEngine _engine;
@@ -84,6 +96,8 @@ public sealed class KafkaIngestPipeline
     // Consumer thread: where each assigned partition was told to start, for lag until the first fetch sets a position.
     private readonly Dictionary<TopicPartition, long> _resumedAt = [];
     private int _nextSource;
+    // Consumer thread: statistics reports in a row with no broker up.
+    private int _reportsWithNoBrokerUp;
 
     public KafkaIngestPipeline(IngestOptions options, FunnelEngine engine, EventParser parser, IngestStats stats,
         KafkaProducerHandle producer, ILogger logger, TimeProvider time)
@@ -133,6 +147,12 @@ public sealed class KafkaIngestPipeline
     /// the save, so the offsets of later checkpoints also wait for its delivery.
     /// </summary>
     public ICheckpointGatedOutput? GatedOutput { get; init; }
+
+    /// <summary>
+    /// Ignore the client's all-brokers-down event, so that only its statistics reports detect outages
+    /// (tests of that path). Set before <see cref="RunAsync"/>.
+    /// </summary>
+    internal bool IgnoreAllBrokersDownEvent { get; init; }
 
     /// <summary>True once partitions are assigned and the consumer is reading, and the brokers are reachable. Any thread.</summary>
     public bool IsReady => _ready && Health.Up;
@@ -213,6 +233,7 @@ public sealed class KafkaIngestPipeline
         };
         if (!options.Client.ContainsKey("queued.min.messages"))
             config.QueuedMinMessages = DefaultQueuedMinMessages;
+        config.StatisticsIntervalMs = StatisticsIntervalMs; // outage detection relies on the reports
         return config;
     }
 
@@ -226,6 +247,7 @@ public sealed class KafkaIngestPipeline
             .SetPartitionsRevokedHandler((c, parts) => OnRevoked(c, parts))
             .SetPartitionsLostHandler((c, parts) => OnLost(parts))
             .SetErrorHandler((_, e) => OnError(e))
+            .SetStatisticsHandler((_, json) => OnStatistics(json))
             .SetLogHandler((_, m) => KafkaLog.Write(_logger, m))
             .Build();
         consumer.Subscribe(_options.Topics);
@@ -276,8 +298,6 @@ public sealed class KafkaIngestPipeline
                 {
                     nextTick = now + (long)TickInterval.TotalMilliseconds;
                     _parser.SetClock(now, now);
-                    if (!Health.Up)
-                        ProbeBrokers(consumer);
                     MeasureLag(consumer);
                     HoldForOutput(consumer);
                 }
@@ -563,14 +583,17 @@ public sealed class KafkaIngestPipeline
             return;
         }
         _stats.AddBrokerError();
-        if (e.Code == ErrorCode.Local_AllBrokersDown && Health.SetDown())
+        if (e.Code == ErrorCode.Local_AllBrokersDown && !IgnoreAllBrokersDownEvent && Health.SetDown())
         {
-            _logger.LogError("Kafka outage: all brokers are down ({Reason}); not ready until one answers. Nothing is lost: offsets are stored only for applied records", e.Reason);
+            LogOutage(e.Reason);
             return;
         }
         // The client reports every failed (re)connect; they are retried and counted, and an outage is logged once, above.
         _logger.Log(Health.Up ? KafkaLog.LevelOf(e) : LogLevel.Debug, "Kafka error {Code}: {Reason}", e.Code, e.Reason);
     }
+
+    private void LogOutage(string reason) =>
+        _logger.LogError("Kafka outage: all brokers are down ({Reason}); not ready until one answers. Nothing is lost: offsets are stored only for applied records", reason);
 
     private void BrokerReachable()
     {
@@ -579,22 +602,34 @@ public sealed class KafkaIngestPipeline
     }
 
     /// <summary>
-    /// During an outage (once a second), asks a broker for the offsets of an assigned partition (or,
-    /// with none assigned, of the first input topic's partition 0); an answer ends the outage. Only a
-    /// broker's answer does: records still arriving may come from the client's prefetch queue.
+    /// A statistics report (consumer thread): no broker up in <see cref="OutageAfterReports"/> reports
+    /// in a row begins an outage, a broker up ends one. The client's all-brokers-down event comes
+    /// only once every broker it knows has failed a connection attempt, which with sparse connections
+    /// may never happen; and only a broker's answer ends an outage, not records still arriving from
+    /// the client's prefetch queue.
     /// </summary>
-    private void ProbeBrokers(IConsumer<RecordBytes?, RecordBytes?> consumer)
+    private void OnStatistics(string json)
     {
-        TopicPartition probe = _sources.Count > 0 ? _sources.Keys.First() : new TopicPartition(_options.Topics[0], 0);
+        BrokerStates states;
         try
         {
-            consumer.QueryWatermarkOffsets(probe, TimeSpan.FromSeconds(2));
-            BrokerReachable();
+            states = BrokerStates.Parse(json);
         }
-        catch (KafkaException)
+        catch (System.Text.Json.JsonException e)
         {
-            // still down; asked again at the next tick
+            _logger.LogDebug("Unreadable client statistics: {Reason}", e.Message);
+            return;
         }
+        if (states.Known == 0)
+            return;
+        if (states.Up > 0)
+        {
+            _reportsWithNoBrokerUp = 0;
+            BrokerReachable();
+            return;
+        }
+        if (++_reportsWithNoBrokerUp >= OutageAfterReports && Health.SetDown())
+            LogOutage($"no connection up to any of {states.Known} brokers for {_reportsWithNoBrokerUp * StatisticsIntervalMs / 1000} s");
     }
 
     private void CommitStored(IConsumer<RecordBytes?, RecordBytes?> consumer)

@@ -74,6 +74,9 @@ internal sealed class Worker
     /// <summary>Wraps the checkpoint store <c>FunnelStream:State:Store</c> opens (tests: a store that saves slowly).</summary>
     internal Func<ICheckpointStore, ICheckpointStore>? StateStoreDecorator { get; set; }
 
+    /// <summary>Ignore the client's all-brokers-down event, so that only its statistics reports detect outages (tests of that path).</summary>
+    internal bool IgnoreAllBrokersDownEvent { get; set; }
+
     /// <summary>The address the web server listens on, once started.</summary>
     public string? ListenAddress { get; private set; }
 
@@ -98,7 +101,8 @@ internal sealed class Worker
         }
         var merge = Outputs.StartMerge(ingest, producer, publisher, Engine, _loggers.CreateLogger("FunnelStream.Kafka.Merge"), stop);
         var pipeline = new KafkaIngestPipeline(ingest, Engine, parser, Stats, producer,
-            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply, Checkpoints = checkpoints, RestoredOffsets = restored, GatedOutput = Outputs.Gated };
+            _loggers.CreateLogger("FunnelStream.Kafka.Ingest"), TimeProvider.System) { DeliveryGate = publisher, AfterApply = merge?.AfterApply, Checkpoints = checkpoints, RestoredOffsets = restored, GatedOutput = Outputs.Gated,
+            IgnoreAllBrokersDownEvent = IgnoreAllBrokersDownEvent };
         Task rolling = Outputs.RunRollingAsync(Engine, _settings.Engine.RollingWindows, publisher, stop);
 
         Registry.Register(new EngineMetricsCollector(Engine, _settings.Engine.RollingWindows));

@@ -19,6 +19,7 @@ public class ConsumerConfigTests
         Assert.Equal("b:9092", config.BootstrapServers);
         Assert.False(config.EnableAutoOffsetStore);
         Assert.Equal("topic,headers", config.Get("dotnet.consumer.consume.result.fields"));
+        Assert.Equal(KafkaIngestPipeline.StatisticsIntervalMs, config.StatisticsIntervalMs); // outage detection reads the reports
     }
 
     [Fact]
