@@ -5,7 +5,10 @@ namespace FunnelStream.LoadHarness;
 /// <summary>
 /// Why this process ran its gen-2 collections: the runtime's own GC events (GCStart, depth 2), by
 /// reason (the large-object budget, the small-object budget, induced, ...) and kind (blocking or
-/// background). The counts in <see cref="Cost"/> say how many; this says what to change.
+/// background). The counts in <see cref="Cost"/> say how many; this says what to change. And, since
+/// most of them are the large-object budget, what filled it: the runtime's allocation ticks (one
+/// per ~100 KB allocated) for the large-object heap, by type and object size, which names the
+/// arrays to look for.
 /// </summary>
 internal sealed class Gen2Reasons : EventListener
 {
@@ -17,6 +20,7 @@ internal sealed class Gen2Reasons : EventListener
     private static readonly string[] TypeNames = ["blocking", "background", "blocking during background"];
 
     private readonly Dictionary<string, int> _counts = [];
+    private readonly Dictionary<(string Type, long Size), (int Ticks, long Bytes)> _large = [];
     private bool _counting;
 
     public void Start()
@@ -24,6 +28,7 @@ internal sealed class Gen2Reasons : EventListener
         lock (_counts)
         {
             _counts.Clear();
+            _large.Clear();
             _counting = true;
         }
     }
@@ -38,15 +43,47 @@ internal sealed class Gen2Reasons : EventListener
         }
     }
 
+    /// <summary>
+    /// The large-object allocations since <see cref="Start"/>, most bytes first, e.g.
+    /// <c>Byte[] of 33,554,456 B: 3 ticks, 100.7 MB</c> (a tick is the allocation that crossed the
+    /// runtime's ~100 KB sampling step; for objects that large, roughly one per object).
+    /// </summary>
+    public List<string> LargeAllocations(int top = 8)
+    {
+        lock (_counts)
+            return _large.OrderByDescending(kv => kv.Value.Bytes).Take(top)
+                .Select(kv => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key.Type} of {kv.Key.Size:N0} B: {kv.Value.Ticks} ticks, {kv.Value.Bytes / 1e6:F1} MB"))
+                .ToList();
+    }
+
     protected override void OnEventSourceCreated(EventSource source)
     {
         if (source.Name == "Microsoft-Windows-DotNETRuntime")
-            EnableEvents(source, EventLevel.Informational, (EventKeywords)0x1); // GC keyword
+            EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword; Verbose for the allocation ticks
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
-        if (e.EventName is null || !e.EventName.StartsWith("GCStart", StringComparison.Ordinal) || e.PayloadNames is null)
+        if (e.EventName is null || e.PayloadNames is null)
+            return;
+        if (e.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal))
+        {
+            if (Field(e, "AllocationKind") != 1) // 1: the large-object heap
+                return;
+            int t = e.PayloadNames.IndexOf("TypeName"), size = e.PayloadNames.IndexOf("ObjectSize"), amount = e.PayloadNames.IndexOf("AllocationAmount64");
+            var allocation = (t < 0 ? "?" : e.Payload![t]?.ToString() ?? "?", size < 0 ? 0L : Convert.ToInt64(e.Payload![size], System.Globalization.CultureInfo.InvariantCulture));
+            long bytes = amount < 0 ? 0 : Convert.ToInt64(e.Payload![amount], System.Globalization.CultureInfo.InvariantCulture);
+            lock (_counts)
+            {
+                if (_counting)
+                {
+                    (int ticks, long sum) = _large.GetValueOrDefault(allocation);
+                    _large[allocation] = (ticks + 1, sum + bytes);
+                }
+            }
+            return;
+        }
+        if (!e.EventName.StartsWith("GCStart", StringComparison.Ordinal))
             return;
         uint depth = Field(e, "Depth");
         if (depth != 2)

@@ -68,6 +68,7 @@ var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap,
     freshCheckpoints = $"{saves:N0} checkpoints saved, {(saves == 0 ? 0 : (state.CheckpointBytes - bytes) / saves / 1e6):F1} MB on average, the last {state.LastCheckpointSize / 1e6:F1} MB in {state.LastSaveMicros / 1e6:F2} s";
 }, checkpoints: o.FreshCheckpoints);
 List<string> gen2Why = gen2Reasons.Stop();
+List<string> largeAllocations = gen2Reasons.LargeAllocations();
 // B3 at the same rate: half the maximum rate of the worker, the slower side.
 Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
 long bareSeen = 0;
@@ -127,6 +128,7 @@ var ratios = new JsonObject
     ["freshness_p99_minus_b3_p99_ms"] = fresh.P99Ms - b3.P99Ms,
     ["gen2_during_e2e_and_freshness"] = e2e.Gen2 + fresh.Cost.Gen2,
     ["gen2_reasons"] = new JsonArray([.. gen2Why.Select(r => (JsonNode)r)]),
+    ["large_object_allocations"] = new JsonArray([.. largeAllocations.Select(r => (JsonNode)r)]),
 };
 Console.WriteLine("| ratio | value | target |");
 Console.WriteLine("|---|---:|---|");
@@ -143,6 +145,8 @@ Console.WriteLine($"| freshness p99 − B3 p99 | {fresh.P99Ms - b3.P99Ms:F2} ms 
 Console.WriteLine($"| Gen2 collections (E2E + {o.FreshnessDuration.TotalMinutes:0.##} min freshness) | {e2e.Gen2 + fresh.Cost.Gen2} | 0 (10-min run: --minutes 10) |");
 if (gen2Why.Count > 0)
     Console.WriteLine($"\nGen2 collections by reason (E2E scraping + freshness): {string.Join(", ", gen2Why)}");
+if (largeAllocations.Count > 0)
+    Console.WriteLine($"Large-object allocations (E2E scraping + freshness), most bytes first: {string.Join("; ", largeAllocations)}");
 
 JsonObject RowJson(string name, Cost c, string note) => new()
 {

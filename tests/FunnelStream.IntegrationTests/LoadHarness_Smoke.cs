@@ -52,7 +52,12 @@ public sealed class LoadHarness_Smoke
         {
             Assert.True(freshness.GetProperty(side).GetProperty("records").GetInt64() > 0, $"freshness {side}: records");
             Assert.True(freshness.GetProperty(side).GetProperty("p99_ms").GetDouble() > 0, $"freshness {side}: p99");
+            // A lost record delays every later one in the percentiles: at the smoke rate nothing may be lost.
+            Assert.Equal(0, freshness.GetProperty(side).GetProperty("lost").GetInt64());
+            Assert.True(freshness.GetProperty(side).GetProperty("lag_per_second").GetArrayLength() >= 1, $"freshness {side}: lag samples");
         }
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("ratios").GetProperty("gen2_reasons").ValueKind);
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("ratios").GetProperty("large_object_allocations").ValueKind);
         Assert.True(root.GetProperty("ratios").GetProperty("e2e_over_b1_events_per_second").GetDouble() > 0);
     }
 
