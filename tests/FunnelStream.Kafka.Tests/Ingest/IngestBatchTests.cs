@@ -55,6 +55,32 @@ public class IngestBatchTests
     }
 
     [Fact]
+    public void NewBatch_SmallRecords_ArenaStaysOffTheLargeObjectHeap()
+    {
+        // Every batch the pool ever needs is allocated once; a large-object arena each made the
+        // pool's growth a run of gen-2 budget at moderate rates, where batches hold few records.
+        var batch = new IngestBatch(1024);
+        for (int i = 0; i < 40; i++)
+            Add(batch, i, "journey-" + i, new string('v', 160));
+
+        Assert.True(batch.Arena.Length < 85_000, $"arena of {batch.Arena.Length} B: on the large-object heap"); // the runtime's threshold
+        Assert.Equal(new string('v', 160), Encoding.UTF8.GetString(batch.Original(39).Value));
+    }
+
+    [Fact]
+    public void Add_RecordsPastTheInitialArena_GrowsAndKeepsEveryRecord()
+    {
+        var batch = new IngestBatch(1024);
+        var values = Enumerable.Range(0, 300).Select(i => i + ":" + new string((char)('a' + i % 26), 150)).ToList();
+        for (int i = 0; i < values.Count; i++)
+            Add(batch, i, null, values[i]);
+
+        Assert.True(batch.Arena.Length > IngestBatch.InitialArenaBytes);
+        for (int i = 0; i < values.Count; i++)
+            Assert.Equal(values[i], Encoding.UTF8.GetString(batch.Original(i).Value));
+    }
+
+    [Fact]
     public void IsFull_LargeRecords_EndTheBatchAtTheArenaLimit()
     {
         var batch = new IngestBatch(1024);
