@@ -13,8 +13,8 @@ namespace FunnelStream.Kafka.Ingest;
 /// Pooled: the engine thread returns it after use.
 /// </summary>
 /// <remarks>
-/// The original records are kept as the batch's own copy of their key and value bytes, in one arena
-/// reused from batch to batch, with their offsets and the client's header objects: no allocation per
+/// The original records are kept as the batch's own copy of their key and value bytes, in an arena
+/// of 64 KB chunks reused from batch to batch, with their offsets and the client's header objects: no allocation per
 /// record (issue 8). A batch is full at <c>capacity</c> events or once its arena holds
 /// <see cref="ArenaLimit"/> bytes, so large records make smaller batches, not large arenas.
 /// </remarks>
@@ -24,19 +24,27 @@ internal sealed class IngestBatch(int capacity)
     public const int ArenaLimit = 256 * 1024;
 
     /// <summary>
-    /// A new batch's arena: under the large-object threshold (85,000 bytes), grown by doubling only by
-    /// batches that fill it. The pool grows to as many batches as are ever in flight (while output
-    /// acknowledgements lag, hundreds of small ones), and with a 128 KB arena each (1,024 records of
-    /// 128 B) that was ~300 large-object allocations in a load-harness run at 50,000/s, one gen-2
-    /// budget's worth; at that rate batches hold tens of records, and their arenas now stay small.
+    /// Bytes per arena chunk: 64 KB, under the large-object threshold (85,000 bytes). The pool grows to
+    /// as many batches as are ever in flight, each allocated once; with one arena array that grew by
+    /// doubling (to 128 and 256 KB for 1,024 records of ~160 B), every new batch was large-object-heap
+    /// memory, which counts toward a gen-2 collection: ~300 such arrays in the first 100 s of a
+    /// load-harness run at 50,000/s (traced with dotnet-trace). A record too large for a chunk gets an
+    /// array of its own, dropped on <see cref="Reset"/>.
     /// </summary>
-    internal const int InitialArenaBytes = 16 * 1024;
+    internal const int ChunkBytes = 1 << ChunkShift;
 
-    private byte[] _arena = new byte[Math.Min(InitialArenaBytes, capacity * 128)];
+    private const int ChunkShift = 16;
+
+    // Positions in the arena: chunk << ChunkShift | offset, or ~n for the n-th record of its own.
+    private readonly List<byte[]> _chunks = [new byte[ChunkBytes]];
+    private readonly List<byte[]> _oversized = [];
+    private int _chunk;
+    private int _chunkUsed;
     private int _arenaUsed;
 
-    /// <summary>The arena as it is now (tests).</summary>
-    internal byte[] Arena => _arena;
+    /// <summary>The arrays the arena holds now (tests).</summary>
+    internal IEnumerable<byte[]> ArenaArrays => _chunks.Concat(_oversized);
+
     private readonly int[] _keyAt = new int[capacity];
     private readonly int[] _keyLength = new int[capacity];
     private readonly int[] _valueAt = new int[capacity];
@@ -133,8 +141,11 @@ internal sealed class IngestBatch(int capacity)
 
     /// <summary>Event <paramref name="i"/>'s original record: partition, offset, key (<c>null</c>: none), value and headers.</summary>
     public (TopicPartition Partition, long Offset, byte[]? Key, byte[] Value, Headers? Headers) Original(int i) =>
-        (_partitions[i]!, _offsets[i], _keyLength[i] < 0 ? null : _arena.AsSpan(_keyAt[i], _keyLength[i]).ToArray(),
-            _arena.AsSpan(_valueAt[i], _valueLength[i]).ToArray(), _headers[i]);
+        (_partitions[i]!, _offsets[i], _keyLength[i] < 0 ? null : Stored(_keyAt[i], _keyLength[i]).ToArray(),
+            Stored(_valueAt[i], _valueLength[i]).ToArray(), _headers[i]);
+
+    private ReadOnlySpan<byte> Stored(int at, int length) =>
+        at < 0 ? _oversized[~at] : _chunks[at >> ChunkShift].AsSpan(at & (ChunkBytes - 1), length);
 
     /// <summary>Drops the references to the records' header objects once applied (the batch may wait for deliveries before it is reused).</summary>
     public void ReleaseRecords()
@@ -145,11 +156,22 @@ internal sealed class IngestBatch(int capacity)
 
     private int Append(ReadOnlySpan<byte> bytes)
     {
-        int at = _arenaUsed;
-        if (at + bytes.Length > _arena.Length)
-            Array.Resize(ref _arena, Math.Max(at + bytes.Length, _arena.Length * 2));
-        bytes.CopyTo(_arena.AsSpan(at));
-        _arenaUsed = at + bytes.Length;
+        _arenaUsed += bytes.Length;
+        if (bytes.Length > ChunkBytes)
+        {
+            _oversized.Add(bytes.ToArray());
+            return ~(_oversized.Count - 1);
+        }
+        if (_chunkUsed + bytes.Length > ChunkBytes)
+        {
+            _chunk++;
+            _chunkUsed = 0;
+            if (_chunk == _chunks.Count)
+                _chunks.Add(new byte[ChunkBytes]);
+        }
+        bytes.CopyTo(_chunks[_chunk].AsSpan(_chunkUsed));
+        int at = _chunk << ChunkShift | _chunkUsed;
+        _chunkUsed += bytes.Length;
         return at;
     }
 
@@ -181,6 +203,9 @@ internal sealed class IngestBatch(int capacity)
         ReleaseRecords();
         Count = 0;
         _arenaUsed = 0;
+        _chunk = 0;
+        _chunkUsed = 0;
+        _oversized.Clear();
         foreach (int source in CoveredSources)
             _partitionBySource[source] = null;
         CoveredSources.Clear();
