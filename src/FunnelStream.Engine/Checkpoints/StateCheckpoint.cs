@@ -19,25 +19,23 @@ public static class StateCheckpoint
     private const int Format = 1;
 
     /// <summary>
-    /// Writes the state of <paramref name="parts"/> and the offsets it reflects. Each section is written
-    /// to <paramref name="sectionBuffer"/> first (cleared here), to learn its length: pass the same one
-    /// every time, so that capturing a large state does not allocate a new buffer the size of its largest
-    /// section; <c>null</c> for a temporary one.
+    /// Writes the state of <paramref name="parts"/> and the offsets it reflects. Into an
+    /// <see cref="ArrayBufferWriter{T}"/> each section is written in place and its length filled in
+    /// after. Into any other writer each section goes to <paramref name="sectionBuffer"/> first
+    /// (cleared here), to learn its length, and is then copied: pass the same one every time, so that
+    /// capturing a large state does not allocate a new buffer the size of its largest section;
+    /// <c>null</c> for a temporary one. The bytes are the same either way.
     /// </summary>
     public static void Write(IBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts,
         ArrayBufferWriter<byte>? sectionBuffer = null)
     {
-        var w = new CheckpointWriter(output);
-        w.WriteInt32(Magic);
-        w.WriteInt32(Format);
-        w.WriteInt32(offsets.Count);
-        foreach (InputOffset offset in offsets)
+        if (output is ArrayBufferWriter<byte> array)
         {
-            w.WriteString(offset.Topic);
-            w.WriteInt32(offset.Partition);
-            w.WriteInt64(offset.Next);
+            WriteInPlace(array, offsets, parts);
+            return;
         }
-        w.WriteInt32(parts.Count);
+        var w = new CheckpointWriter(output);
+        WriteHeader(w, offsets, parts.Count);
         ArrayBufferWriter<byte> section = sectionBuffer ?? new ArrayBufferWriter<byte>();
         foreach ((string name, ICheckpointable part) in parts)
         {
@@ -47,6 +45,43 @@ public static class StateCheckpoint
             w.WriteInt32(part.CheckpointVersion);
             w.WriteBytes(section.WrittenSpan);
         }
+    }
+
+    /// <summary>
+    /// Each section straight into <paramref name="output"/>, its length prefix filled in once written:
+    /// no second buffer growing to the largest section (large-object-heap memory, for a dedup set at its
+    /// cap ~67 MB in doublings), and no copy of it on the engine thread.
+    /// </summary>
+    private static void WriteInPlace(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    {
+        var w = new CheckpointWriter(output);
+        WriteHeader(w, offsets, parts.Count);
+        foreach ((string name, ICheckpointable part) in parts)
+        {
+            w.WriteString(name);
+            w.WriteInt32(part.CheckpointVersion);
+            int lengthAt = output.WrittenCount;
+            w.WriteInt32(0);
+            part.WriteCheckpoint(output);
+            int length = output.WrittenCount - lengthAt - 4;
+            // Growing the writer copies what was written, so the prefix is found by position, not by span.
+            Span<byte> written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(output.WrittenMemory).Span;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(written.Slice(lengthAt, 4), length);
+        }
+    }
+
+    private static void WriteHeader(CheckpointWriter w, IReadOnlyCollection<InputOffset> offsets, int sections)
+    {
+        w.WriteInt32(Magic);
+        w.WriteInt32(Format);
+        w.WriteInt32(offsets.Count);
+        foreach (InputOffset offset in offsets)
+        {
+            w.WriteString(offset.Topic);
+            w.WriteInt32(offset.Partition);
+            w.WriteInt64(offset.Next);
+        }
+        w.WriteInt32(sections);
     }
 
     /// <summary>Restores <paramref name="parts"/> from <paramref name="data"/> and returns the offsets it reflects.</summary>

@@ -25,8 +25,6 @@ public sealed class StateCheckpointer
     // Capture buffers not in use: one per checkpoint in flight (usually one; a forced capture at a
     // revocation or shutdown may add another), reused so that they keep their size.
     private readonly Stack<ArrayBufferWriter<byte>> _freeBuffers = new();
-    // Reused for every section of every capture (the largest, the dedup set, can be tens of MB).
-    private readonly ArrayBufferWriter<byte> _section = new(64 * 1024);
     private long _lastCaptureMs = long.MinValue;
     private bool _failing;
 
@@ -127,7 +125,7 @@ public sealed class StateCheckpointer
         lock (_freeBuffers)
             buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new ArrayBufferWriter<byte>(64 * 1024);
         buffer.ResetWrittenCount();
-        StateCheckpoint.Write(buffer, offsets, _parts, _section);
+        StateCheckpoint.Write(buffer, offsets, _parts); // sections in place: no second buffer the size of the dedup set
         return new CapturedCheckpoint(buffer, GiveBack);
     }
 

@@ -205,6 +205,35 @@ public sealed class FunnelEngineCheckpointTests
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>An <see cref="IBufferWriter{T}"/> that is not an <see cref="ArrayBufferWriter{T}"/>: sections go through the section buffer and are copied.</summary>
+    private sealed class PassThroughWriter(ArrayBufferWriter<byte> inner) : IBufferWriter<byte>
+    {
+        public void Advance(int count) => inner.Advance(count);
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    }
+
+    [Fact]
+    public void StateCheckpoint_WrittenInPlace_SameBytesAsThroughTheSectionBufferAndRestores()
+    {
+        var run = new Run(Options());
+        run.Apply(Traffic.Value);
+        Assert.True(run.Engine.DedupSize > 1000, $"dedup ids: {run.Engine.DedupSize}"); // sections far past the writer's first sizes, so it grows mid-section
+        InputOffset[] offsets = [new("funnel.clicks", 0, 17), new("funnel.leads", 3, 4242)];
+
+        var inPlace = new ArrayBufferWriter<byte>(16);
+        StateCheckpoint.Write(inPlace, offsets, Parts(run.Engine));
+        var copied = new ArrayBufferWriter<byte>(16);
+        StateCheckpoint.Write(new PassThroughWriter(copied), offsets, Parts(run.Engine), new ArrayBufferWriter<byte>(16));
+
+        Assert.Equal(copied.WrittenSpan.ToArray(), inPlace.WrittenSpan.ToArray());
+        var restored = new Run(Options());
+        Assert.Equal(offsets, StateCheckpoint.Restore(inPlace.WrittenSpan, Parts(restored.Engine)));
+        Assert.Equal(run.State(), restored.State());
+    }
+
     [Fact]
     public void FunnelEngine_RestoredMidStream_ContinuesExactlyAsUninterrupted()
     {
