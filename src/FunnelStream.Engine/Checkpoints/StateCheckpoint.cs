@@ -19,40 +19,12 @@ public static class StateCheckpoint
     private const int Format = 1;
 
     /// <summary>
-    /// Writes the state of <paramref name="parts"/> and the offsets it reflects. Into an
-    /// <see cref="ArrayBufferWriter{T}"/> each section is written in place and its length filled in
-    /// after. Into any other writer each section goes to <paramref name="sectionBuffer"/> first
-    /// (cleared here), to learn its length, and is then copied: pass the same one every time, so that
-    /// capturing a large state does not allocate a new buffer the size of its largest section;
-    /// <c>null</c> for a temporary one. The bytes are the same either way.
+    /// Writes the state of <paramref name="parts"/> and the offsets it reflects into
+    /// <paramref name="output"/>. Each section is written in place and its length prefix filled in
+    /// after: no second buffer growing to the largest section (large-object-heap memory, for a dedup
+    /// set at its cap ~67 MB in doublings), and no copy of it on the engine thread.
     /// </summary>
-    public static void Write(IBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts,
-        ArrayBufferWriter<byte>? sectionBuffer = null)
-    {
-        if (output is ArrayBufferWriter<byte> array)
-        {
-            WriteInPlace(array, offsets, parts);
-            return;
-        }
-        var w = new CheckpointWriter(output);
-        WriteHeader(w, offsets, parts.Count);
-        ArrayBufferWriter<byte> section = sectionBuffer ?? new ArrayBufferWriter<byte>();
-        foreach ((string name, ICheckpointable part) in parts)
-        {
-            section.ResetWrittenCount(); // not Clear(): no need to zero what is overwritten (tens of MB for a large dedup set)
-            part.WriteCheckpoint(section);
-            w.WriteString(name);
-            w.WriteInt32(part.CheckpointVersion);
-            w.WriteBytes(section.WrittenSpan);
-        }
-    }
-
-    /// <summary>
-    /// Each section straight into <paramref name="output"/>, its length prefix filled in once written:
-    /// no second buffer growing to the largest section (large-object-heap memory, for a dedup set at its
-    /// cap ~67 MB in doublings), and no copy of it on the engine thread.
-    /// </summary>
-    private static void WriteInPlace(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    public static void Write(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
     {
         var w = new CheckpointWriter(output);
         WriteHeader(w, offsets, parts.Count);
