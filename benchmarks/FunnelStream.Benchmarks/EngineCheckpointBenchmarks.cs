@@ -123,17 +123,8 @@ public class EngineCheckpointBenchmarks
     {
         _capture.ResetWrittenCount();
         var w = new Engine.Checkpoints.CheckpointWriter(_capture);
-        w.WriteInt32(0x43495346);
-        w.WriteInt32(1);
-        w.WriteInt32(Offsets.Length);
-        foreach (Engine.Checkpoints.InputOffset o in Offsets)
-        {
-            w.WriteString(o.Topic);
-            w.WriteInt32(o.Partition);
-            w.WriteInt64(o.Next);
-        }
         var parts = Parts;
-        w.WriteInt32(parts.Length);
+        Engine.Checkpoints.StateCheckpoint.WriteHeader(w, Offsets, parts.Length);
         foreach ((string name, Engine.Checkpoints.ICheckpointable part) in parts)
         {
             _sectionBuffer.ResetWrittenCount();

@@ -16,11 +16,11 @@ public sealed class Faults_BrokerDownThenUp_NothingLostAndReadinessRecovers
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task SetBrokerDown_ThenUp_UnreadyDuringOutageAndCountsExact(bool probeOnly)
+    public async Task SetBrokerDown_ThenUp_UnreadyDuringOutageAndCountsExact(bool statisticsOnly)
     {
         var logs = new CapturedLogs();
         await using WorkerFixture fixture = FaultTestKit.StartFixture(logs);
-        fixture.Worker.IgnoreAllBrokersDownEvent = probeOnly;
+        fixture.Worker.IgnoreAllBrokersDownEvent = statisticsOnly;
         await fixture.StartAsync();
         var set = new KnownEventSet(seed: 11, good: 1200, retryRate: 0.05, badRate: 0.02, DateTimeOffset.UtcNow);
         int half = set.Records.Count / 2;

@@ -42,7 +42,8 @@ public static class StateCheckpoint
         }
     }
 
-    private static void WriteHeader(CheckpointWriter w, IReadOnlyCollection<InputOffset> offsets, int sections)
+    /// <summary>Magic, format, the offsets and the section count: everything before the sections.</summary>
+    internal static void WriteHeader(CheckpointWriter w, IReadOnlyCollection<InputOffset> offsets, int sections)
     {
         w.WriteInt32(Magic);
         w.WriteInt32(Format);
