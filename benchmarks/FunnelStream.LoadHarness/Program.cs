@@ -62,10 +62,13 @@ var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap,
     Console.Error.WriteLine($"freshness E2E at {rate:N0}/s for {o.FreshnessDuration}");
     await using var scraper = new Scraper(run.MetricsUri);
     FunnelStream.Kafka.State.StateStats state = run.Worker.StateStats;
-    (long saves, long bytes) = (state.Checkpoints, state.CheckpointBytes);
+    (long saves, long bytes, long captures, long captureMicros) = (state.Checkpoints, state.CheckpointBytes, state.Captures, state.CaptureMicros);
     fresh = Freshness.Measure(bootstrap, BrokerProcess.FreshTopic, rate, o.FreshnessDuration, () => run.Worker.Engine.CountedTotal, "fresh-");
     saves = state.Checkpoints - saves;
-    freshCheckpoints = $"{saves:N0} checkpoints saved, {(saves == 0 ? 0 : (state.CheckpointBytes - bytes) / saves / 1e6):F1} MB on average, the last {state.LastCheckpointSize / 1e6:F1} MB in {state.LastSaveMicros / 1e6:F2} s";
+    captures = state.Captures - captures;
+    captureMicros = state.CaptureMicros - captureMicros;
+    freshCheckpoints = $"{saves:N0} checkpoints saved, {(saves == 0 ? 0 : (state.CheckpointBytes - bytes) / saves / 1e6):F1} MB on average, the last {state.LastCheckpointSize / 1e6:F1} MB in {state.LastSaveMicros / 1e6:F2} s; "
+        + $"captures held the engine thread {(captures == 0 ? 0 : captureMicros / 1e3 / captures):F1} ms on average, the last {state.LastCaptureMicros / 1e3:F1} ms, {captureMicros / 1e4 / o.FreshnessDuration.TotalSeconds:F2}% of the phase";
 }, checkpoints: o.FreshCheckpoints);
 List<string> gen2Why = gen2Reasons.Stop();
 List<string> largeAllocations = gen2Reasons.LargeAllocations();

@@ -103,6 +103,12 @@ public sealed partial class FunnelEngine
         _dedup.WriteTo(new CheckpointWriter(output));
     }
 
+    internal ICheckpointSnapshot BeginDedupSnapshot(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return _dedup.BeginSnapshot(output);
+    }
+
     internal void ReadDedupSection(ReadOnlySpan<byte> data, int version)
     {
         if (version != DedupCheckpointSection.Version)

@@ -20,26 +20,68 @@ public static class StateCheckpoint
 
     /// <summary>
     /// Writes the state of <paramref name="parts"/> and the offsets it reflects into
-    /// <paramref name="output"/>. Each section is written in place and its length prefix filled in
-    /// after: no second buffer growing to the largest section (large-object-heap memory, for a dedup
-    /// set at its cap ~67 MB in doublings), and no copy of it on the engine thread.
+    /// <paramref name="output"/>: <see cref="Begin"/>, then <see cref="PendingCheckpoint.Complete"/> at once.
     /// </summary>
-    public static void Write(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    public static void Write(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts) =>
+        Begin(output, offsets, parts).Complete();
+
+    /// <summary>
+    /// Starts a checkpoint of <paramref name="parts"/> and the offsets it reflects in
+    /// <paramref name="output"/>, on the thread that owns the parts: writes every section but those of
+    /// <see cref="ISnapshotCheckpointable"/> parts, which are only begun (a snapshot) and come after all
+    /// the others, in their order. <see cref="PendingCheckpoint.Complete"/>, on any thread, writes them;
+    /// the owner goes on meanwhile. Each section is written in place and its length prefix filled in
+    /// after: no second buffer growing to the largest section (large-object-heap memory, for a dedup set
+    /// at its cap ~67 MB in doublings).
+    /// </summary>
+    public static PendingCheckpoint Begin(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
     {
+        ArgumentNullException.ThrowIfNull(output);
         var w = new CheckpointWriter(output);
         WriteHeader(w, offsets, parts.Count);
         foreach ((string name, ICheckpointable part) in parts)
         {
-            w.WriteString(name);
-            w.WriteInt32(part.CheckpointVersion);
-            int lengthAt = output.WrittenCount;
-            w.WriteInt32(0);
+            if (part is ISnapshotCheckpointable)
+                continue;
+            int lengthAt = BeginSection(w, output, name, part);
             part.WriteCheckpoint(output);
-            int length = output.WrittenCount - lengthAt - 4;
-            // Growing the writer copies what was written, so the prefix is found by position, not by span.
-            Span<byte> written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(output.WrittenMemory).Span;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(written.Slice(lengthAt, 4), length);
+            EndSection(output, lengthAt);
         }
+        List<(int LengthAt, ICheckpointSnapshot Snapshot)>? snapshots = null;
+        foreach ((string name, ICheckpointable part) in parts)
+        {
+            if (part is not ISnapshotCheckpointable snapshotted)
+                continue;
+            int lengthAt = BeginSection(w, output, name, part);
+            (snapshots ??= []).Add((lengthAt, snapshotted.BeginSnapshot(output)));
+            // Only the last snapshot's section may still grow: the sections after an open one would land
+            // inside it. So each but the last is completed here, on the owner thread (one is all there is now).
+            if (snapshots.Count > 1)
+            {
+                (int at, ICheckpointSnapshot previous) = snapshots[^2];
+                previous.Complete();
+                EndSection(output, at);
+            }
+        }
+        return new PendingCheckpoint(output, snapshots is null ? null : snapshots[^1]);
+    }
+
+    private static int BeginSection(CheckpointWriter w, ArrayBufferWriter<byte> output, string name, ICheckpointable part)
+    {
+        w.WriteString(name);
+        w.WriteInt32(part.CheckpointVersion);
+        int lengthAt = output.WrittenCount;
+        w.WriteInt32(0);
+        return lengthAt;
+    }
+
+    /// <summary>Fills in the length prefix at <paramref name="lengthAt"/> of the section written since.</summary>
+    internal static void EndSection(ArrayBufferWriter<byte> output, int lengthAt)
+    {
+        int length = output.WrittenCount - lengthAt - 4;
+        // Growing the writer copies what was written, so the prefix is found by position, not by span.
+        Span<byte> written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(output.WrittenMemory).Span;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(written.Slice(lengthAt, 4), length);
     }
 
     /// <summary>Magic, format, the offsets and the section count: everything before the sections.</summary>

@@ -35,6 +35,11 @@ internal sealed class DedupSet
     private readonly int[] _perMinute;
     private long _keepFrom = long.MinValue;
     private readonly bool _hugePages;
+    // The snapshot being written (checkpoints), if any, and the slots filled since it began: their
+    // minutes are stored complemented (negative), which tells the snapshot's writer to skip them.
+    private Snapshot? _snapshot;
+    private int[] _tagged = new int[256];
+    private int _taggedCount;
 
     /// <param name="horizon">How long (event time, behind the watermark) an id is remembered.</param>
     /// <param name="maxEntries">The most ids remembered at once.</param>
@@ -87,8 +92,15 @@ internal sealed class DedupSet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Insert(int slot, ulong idHash, long bucket)
     {
-        _keys[slot] = idHash;
-        _buckets[slot] = (int)bucket;
+        if (_snapshot is null)
+        {
+            _keys[slot] = idHash;
+            _buckets[slot] = (int)bucket;
+        }
+        else
+        {
+            InsertWhileSnapshotOpen(slot, idHash, (int)bucket);
+        }
         if (bucket < _oldestBucket)
             _oldestBucket = bucket;
         if (bucket > _newestBucket)
@@ -127,16 +139,49 @@ internal sealed class DedupSet
     /// </summary>
     public void WriteTo(Checkpoints.CheckpointWriter w)
     {
+        EndSnapshot();
         w.WriteInt64(Evictions);
         w.WriteInt32(_keys.Length);
         w.WriteInt32(Count);
-        // 12 bytes per id (key, minute), a block of ids per GetSpan/Advance rather than two calls per
-        // field: a capped set is millions of ids, written on the engine thread while it counts nothing.
+        WriteEntries(w, _keys, _buckets, Count);
+    }
+
+    /// <summary>
+    /// Begins writing what <see cref="WriteTo"/> would write now into <paramref name="output"/>: the
+    /// header at once, the ids when the returned snapshot is completed, on any thread, while this set
+    /// goes on taking ids. A capped set is millions of ids (tens of ms to write); the engine thread
+    /// only pays for this header. Owner thread. A snapshot still open is completed first.
+    /// </summary>
+    /// <remarks>
+    /// How the ids as of now are told from the ones added later without copying the table: an id
+    /// added while the snapshot is open goes into a slot that was empty (inserting never overwrites an
+    /// occupied slot), and its minute is stored complemented, written before the id itself; the writer
+    /// reads the id first and skips it when empty or when its minute is negative. Removing ids (expiry,
+    /// eviction) and growing the table move ids, so they complete the snapshot first, writing it on the
+    /// owner thread if no other thread has started it (then the owner pauses as it did before). When
+    /// the snapshot is written, the owner puts the complemented minutes right.
+    /// </remarks>
+    public Snapshot BeginSnapshot(System.Buffers.IBufferWriter<byte> output)
+    {
+        EndSnapshot();
+        var w = new Checkpoints.CheckpointWriter(output);
+        w.WriteInt64(Evictions);
+        w.WriteInt32(_keys.Length);
+        w.WriteInt32(Count);
+        return _snapshot = new Snapshot(w, _keys, _buckets, Count);
+    }
+
+    /// <summary>
+    /// The ids with their minutes, 12 bytes each, in table order, skipping empty slots and the ones
+    /// filled since a snapshot began (complemented minute); exactly <paramref name="count"/> of them.
+    /// </summary>
+    private static void WriteEntries(Checkpoints.CheckpointWriter w, ulong[] keys, int[] buckets, int count)
+    {
+        // A block of ids per GetSpan/Advance rather than two calls per field: a capped set is millions of ids.
         const int EntryBytes = 12;
         const int BlockBytes = 4096 * EntryBytes;
-        ulong[] keys = _keys;
-        int[] buckets = _buckets;
         int j = 0;
+        int total = 0;
         while (j < keys.Length)
         {
             Span<byte> block = w.GetSpan(BlockBytes);
@@ -144,14 +189,105 @@ internal sealed class DedupSet
             int written = 0;
             for (; j < keys.Length && written <= end; j++)
             {
-                ulong key = keys[j];
+                // The id before its minute: the owner writes the minute of a new id first (see BeginSnapshot).
+                ulong key = Volatile.Read(ref keys[j]);
                 if (key == 0)
                     continue;
+                int bucket = buckets[j];
+                if (bucket < 0)
+                    continue;
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(block[written..], key);
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(block[(written + 8)..], buckets[j]);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(block[(written + 8)..], bucket);
                 written += EntryBytes;
             }
             w.Advance(written);
+            total += written / EntryBytes;
+        }
+        if (total != count)
+            throw new InvalidOperationException($"dedup snapshot wrote {total} ids where the set held {count}: the table changed under it");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void InsertWhileSnapshotOpen(int slot, ulong idHash, int bucket)
+    {
+        if (_snapshot!.IsWritten)
+        {
+            EndSnapshot();
+            _keys[slot] = idHash;
+            _buckets[slot] = bucket;
+            return;
+        }
+        _buckets[slot] = ~bucket;
+        Volatile.Write(ref _keys[slot], idHash);
+        if (_taggedCount == _tagged.Length)
+            Array.Resize(ref _tagged, _tagged.Length * 2);
+        _tagged[_taggedCount++] = slot;
+    }
+
+    /// <summary>Completes the open snapshot, if any (writing it here unless another thread is), and puts the minutes of the ids added meanwhile right. Owner thread.</summary>
+    private void EndSnapshot()
+    {
+        if (_snapshot is not { } snapshot)
+            return;
+        snapshot.Finish();
+        int[] buckets = _buckets;
+        for (int i = 0; i < _taggedCount; i++)
+            buckets[_tagged[i]] = ~buckets[_tagged[i]];
+        _taggedCount = 0;
+        _snapshot = null;
+    }
+
+    /// <summary>The ids of a <see cref="DedupSet"/> as they were at <see cref="BeginSnapshot"/>, still to be written.</summary>
+    public sealed class Snapshot : Checkpoints.ICheckpointSnapshot
+    {
+        private const int Open = 0, Writing = 1, Written = 2;
+        private readonly Checkpoints.CheckpointWriter _output;
+        private readonly ulong[] _keys;
+        private readonly int[] _buckets;
+        private readonly int _count;
+        private readonly ManualResetEventSlim _written = new();
+        private int _state;
+        private Exception? _failure;
+
+        internal Snapshot(Checkpoints.CheckpointWriter output, ulong[] keys, int[] buckets, int count)
+        {
+            _output = output;
+            _keys = keys;
+            _buckets = buckets;
+            _count = count;
+        }
+
+        /// <summary>Whether the ids are written (or writing them failed).</summary>
+        public bool IsWritten => Volatile.Read(ref _state) == Written;
+
+        /// <summary>Writes the ids, or waits until the thread writing them is done. Throws what writing threw.</summary>
+        public void Complete()
+        {
+            Finish();
+            if (_failure is { } e)
+                throw new InvalidOperationException($"writing the dedup snapshot failed: {e.Message}", e);
+        }
+
+        internal void Finish()
+        {
+            if (Interlocked.CompareExchange(ref _state, Writing, Open) != Open)
+            {
+                _written.Wait();
+                return;
+            }
+            try
+            {
+                WriteEntries(_output, _keys, _buckets, _count);
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+            }
+            finally
+            {
+                Volatile.Write(ref _state, Written);
+                _written.Set();
+            }
         }
     }
 
@@ -162,6 +298,7 @@ internal sealed class DedupSet
     /// </summary>
     public void ReadFrom(ref Checkpoints.CheckpointReader r)
     {
+        EndSnapshot();
         if (Count != 0)
             throw new InvalidOperationException("ids can only be restored into an empty dedup set");
         long evictions = r.ReadInt64();
@@ -267,6 +404,7 @@ internal sealed class DedupSet
 
     private void Maintain()
     {
+        EndSnapshot(); // removing and growing move ids: the snapshot must not see that
         if (_oldestBucket < _keepFrom)
             RemoveOlderThan(_keepFrom, countAsEvictions: false);
         if (Count >= _maxEntries)

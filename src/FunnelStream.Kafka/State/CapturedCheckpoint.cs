@@ -1,4 +1,5 @@
 using System.Buffers;
+using FunnelStream.Engine.Checkpoints;
 
 namespace FunnelStream.Kafka.State;
 
@@ -6,27 +7,62 @@ namespace FunnelStream.Kafka.State;
 /// A checkpoint captured by <see cref="StateCheckpointer.Capture"/>: its bytes in one of the
 /// checkpointer's capture buffers, which keep their size from one capture to the next (a large state
 /// would otherwise be fresh large-object-heap memory every interval, collected only in gen 2).
+/// Its snapshot sections (the dedup set) are written on a pool thread after the capture; reading
+/// <see cref="Memory"/> or <see cref="Length"/> waits for them (or writes them, if not started).
 /// <see cref="StateCheckpointer.Save"/> gives the buffer back; do not use the bytes after that.
 /// </summary>
 public sealed class CapturedCheckpoint
 {
     private ArrayBufferWriter<byte>? _buffer;
+    private readonly PendingCheckpoint _pending;
     private readonly Action<ArrayBufferWriter<byte>> _giveBack;
 
-    internal CapturedCheckpoint(ArrayBufferWriter<byte> buffer, Action<ArrayBufferWriter<byte>> giveBack)
+    internal CapturedCheckpoint(ArrayBufferWriter<byte> buffer, PendingCheckpoint pending, Action<ArrayBufferWriter<byte>> giveBack)
     {
         _buffer = buffer;
+        _pending = pending;
         _giveBack = giveBack;
-        Length = buffer.WrittenCount;
     }
 
-    /// <summary>The checkpoint's length in bytes.</summary>
-    public int Length { get; }
+    /// <summary>The checkpoint's length in bytes, once complete.</summary>
+    public int Length
+    {
+        get
+        {
+            ArrayBufferWriter<byte> buffer = Buffer;
+            _pending.Complete();
+            return buffer.WrittenCount;
+        }
+    }
 
-    /// <summary>The checkpoint's bytes. Throws once given back.</summary>
-    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(CapturedCheckpoint), "the checkpoint was saved and its buffer given back")).WrittenMemory;
+    /// <summary>The checkpoint's bytes, once complete. Throws once given back, or what completing the snapshot sections threw.</summary>
+    public ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            ArrayBufferWriter<byte> buffer = Buffer;
+            _pending.Complete();
+            return buffer.WrittenMemory;
+        }
+    }
 
-    /// <summary>Gives the buffer back for the next capture (once; later calls do nothing).</summary>
+    private ArrayBufferWriter<byte> Buffer =>
+        _buffer ?? throw new ObjectDisposedException(nameof(CapturedCheckpoint), "the checkpoint was saved and its buffer given back");
+
+    /// <summary>Writes the snapshot sections on the calling thread (a pool thread, right after the capture); a failure is thrown again to the reader of <see cref="Memory"/>.</summary>
+    internal void CompleteInBackground()
+    {
+        try
+        {
+            _pending.Complete();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Kept by the pending checkpoint and thrown to whoever reads the bytes (the save, which logs it).
+        }
+    }
+
+    /// <summary>Gives the buffer back for the next capture (once; later calls do nothing). The snapshot sections are complete by then.</summary>
     internal void Return()
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } buffer)

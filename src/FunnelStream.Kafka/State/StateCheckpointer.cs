@@ -117,16 +117,24 @@ public sealed class StateCheckpointer
     /// between batches. Its bytes are in one of this checkpointer's capture buffers, reused from one
     /// capture to the next (a large state would otherwise be fresh large-object-heap memory every
     /// interval, and that is collected only in gen 2): <see cref="Save"/> gives the buffer back.
+    /// Snapshot sections (the dedup set, the bulk of a busy instance's checkpoint) are only begun here
+    /// and written on a pool thread right away, while the engine counts on
+    /// (<see cref="StateCheckpoint.Begin"/>); <see cref="StateStats.CaptureMicros"/> is the engine's part.
     /// </summary>
     public CapturedCheckpoint Capture(IReadOnlyCollection<InputOffset> offsets, long nowMs)
     {
         _lastCaptureMs = nowMs;
+        long started = Stopwatch.GetTimestamp();
         ArrayBufferWriter<byte> buffer;
         lock (_freeBuffers)
             buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new ArrayBufferWriter<byte>(64 * 1024);
         buffer.ResetWrittenCount();
-        StateCheckpoint.Write(buffer, offsets, _parts); // sections in place: no second buffer the size of the dedup set
-        return new CapturedCheckpoint(buffer, GiveBack);
+        PendingCheckpoint pending = StateCheckpoint.Begin(buffer, offsets, _parts); // sections in place: no second buffer the size of the dedup set
+        var captured = new CapturedCheckpoint(buffer, pending, GiveBack);
+        Stats.AddCapture((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        if (!pending.IsComplete)
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.CompleteInBackground(), captured, preferLocal: false);
+        return captured;
     }
 
     private void GiveBack(ArrayBufferWriter<byte> buffer)
@@ -144,7 +152,19 @@ public sealed class StateCheckpointer
     public bool Save(CapturedCheckpoint data, IEnumerable<InputOffset> owned, long nowMs)
     {
         long started = Stopwatch.GetTimestamp();
-        var entries = new List<KeyValuePair<string, ReadOnlyMemory<byte>>> { new(Key, data.Memory) };
+        ReadOnlyMemory<byte> bytes;
+        try
+        {
+            bytes = data.Memory; // waits for the snapshot sections, written on a pool thread since the capture
+        }
+        catch (InvalidOperationException e)
+        {
+            data.Return();
+            Stats.AddCheckpointFailure();
+            _logger.LogError(e, "Checkpoint '{Key}' could not be written: {Reason}. Offsets stay uncommitted until a checkpoint is saved", Key, e.Message);
+            return false;
+        }
+        var entries = new List<KeyValuePair<string, ReadOnlyMemory<byte>>> { new(Key, bytes) };
         foreach (InputOffset offset in owned)
             entries.Add(new(CheckpointKeys.ForPartition(_groupId, offset.Topic, offset.Partition), new HandoverRecord(offset.Next, _instanceId).ToBytes()));
         try
@@ -164,7 +184,7 @@ public sealed class StateCheckpointer
         if (_failing)
             _logger.LogWarning("Checkpoints saved to {Store} again", _store.Description);
         _failing = false;
-        Stats.AddCheckpoint(data.Length, nowMs, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        Stats.AddCheckpoint(bytes.Length, nowMs, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         return true;
     }
 

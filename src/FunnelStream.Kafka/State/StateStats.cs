@@ -1,6 +1,6 @@
 namespace FunnelStream.Kafka.State;
 
-/// <summary>Checkpoint counters, for metrics. Written by the pipeline's consumer thread; read from any thread without blocking.</summary>
+/// <summary>Checkpoint counters, for metrics. Written by the pipeline's consumer and engine threads; read from any thread without blocking.</summary>
 public sealed class StateStats
 {
     private long _checkpoints;
@@ -10,6 +10,9 @@ public sealed class StateStats
     private long _lastCheckpointSize;
     private long _lastSaveMicros;
     private long _restoredBytes;
+    private long _captures;
+    private long _captureMicros;
+    private long _lastCaptureMicros;
 
     /// <summary>Checkpoints made durable.</summary>
     public long Checkpoints => Volatile.Read(ref _checkpoints);
@@ -31,6 +34,22 @@ public sealed class StateStats
 
     /// <summary>The size of the checkpoint restored at start-up, bytes; 0 when the state started empty.</summary>
     public long RestoredBytes => Volatile.Read(ref _restoredBytes);
+
+    /// <summary>Checkpoints captured (saved or not): each paused the engine thread while it wrote the state.</summary>
+    public long Captures => Volatile.Read(ref _captures);
+
+    /// <summary>The engine thread's time spent capturing checkpoints, microseconds, in all.</summary>
+    public long CaptureMicros => Volatile.Read(ref _captureMicros);
+
+    /// <summary>How long the last capture held the engine thread, microseconds; 0 before the first.</summary>
+    public long LastCaptureMicros => Volatile.Read(ref _lastCaptureMicros);
+
+    internal void AddCapture(long micros)
+    {
+        Interlocked.Increment(ref _captures);
+        Interlocked.Add(ref _captureMicros, micros);
+        Volatile.Write(ref _lastCaptureMicros, micros);
+    }
 
     internal void AddCheckpoint(long bytes, long nowMs, long saveMicros)
     {

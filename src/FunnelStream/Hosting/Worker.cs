@@ -160,7 +160,7 @@ internal sealed class Worker
     /// </summary>
     private List<KeyValuePair<string, ICheckpointable>> CheckpointedParts()
     {
-        var parts = new List<KeyValuePair<string, ICheckpointable>> { new("engine", Engine), new(FunnelEngine.DedupSectionName, Engine.DedupState), new("ingest", Stats) };
+        var parts = new List<KeyValuePair<string, ICheckpointable>> { new("engine", Engine), new("ingest", Stats) };
         if (Journeys is not null)
             parts.Add(new("journeys", Journeys));
         if (SalesCycles is not null)
@@ -178,6 +178,9 @@ internal sealed class Worker
         }
         if (Outputs.Gated is { } gated)
             parts.Add(new("kpi-held", gated));
+        // Last, as it is written: the dedup set is a snapshot section (StateCheckpoint.Begin), its ids
+        // written off the engine thread after the other sections. Restored after the engine's, as it must be.
+        parts.Add(new(FunnelEngine.DedupSectionName, Engine.DedupState));
         return parts;
     }
 

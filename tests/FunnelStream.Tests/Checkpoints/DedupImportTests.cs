@@ -61,6 +61,16 @@ public sealed class DedupImportTests
 
     private static KeyValuePair<string, ICheckpointable> Part(string name, ICheckpointable part) => new(name, part);
 
+    /// <summary>A part written where it is listed, even when it could be a snapshot section.</summary>
+    private sealed class InPlace(ICheckpointable part) : ICheckpointable
+    {
+        public int CheckpointVersion => part.CheckpointVersion;
+
+        public void WriteCheckpoint(IBufferWriter<byte> output) => part.WriteCheckpoint(output);
+
+        public void ReadCheckpoint(ReadOnlySpan<byte> data, int version) => part.ReadCheckpoint(data, version);
+    }
+
     private static byte[] CheckpointOf(params KeyValuePair<string, ICheckpointable>[] parts)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -280,13 +290,44 @@ public sealed class DedupImportTests
         Assert.Contains("holds the dedup set twice", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The host's capture: <see cref="StateCheckpoint.Begin"/> on the engine thread, the dedup ids
+    /// written later on another thread while the engine counts on. The checkpoint is the state at
+    /// Begin, byte for byte, with the dedup section last; restored, an id counted after Begin is new.
+    /// </summary>
+    [Fact]
+    public async Task StateCheckpointBegin_EngineCountsOnBeforeComplete_CheckpointIsTheStateAtBegin()
+    {
+        var a = new Instance(Options());
+        for (int n = 1; n <= 3_000; n++)
+            a.Click(n, T0 + n * 1_000L);
+        byte[] expected = Checkpoint(a.Engine);
+        var buffer = new ArrayBufferWriter<byte>();
+
+        PendingCheckpoint pending = StateCheckpoint.Begin(buffer, [new InputOffset("funnel.events", 3, 1234)],
+            [Part(FunnelEngine.DedupSectionName, a.Engine.DedupState), Part("engine", a.Engine)]);
+        Assert.False(pending.IsComplete);
+        for (int n = 3_001; n <= 3_500; n++)
+            Assert.Equal(EventOutcome.Counted, a.Click(n, T0 + n * 1_000L));
+        await Task.Run(pending.Complete);
+
+        Assert.True(pending.IsComplete);
+        Assert.Equal(expected, buffer.WrittenSpan.ToArray());
+        Assert.True(StateCheckpoint.TryReadSection(buffer.WrittenSpan, "engine", out _, out _));
+        var b = new Instance(Options());
+        StateCheckpoint.Restore(buffer.WrittenSpan, [new("engine", b.Engine), new(FunnelEngine.DedupSectionName, b.Engine.DedupState)]);
+        Assert.Equal(EventOutcome.Duplicate, b.Click(3_000, T0 + 3_000 * 1_000L));
+        Assert.Equal(EventOutcome.Counted, b.Click(3_001, T0 + 3_001 * 1_000L));
+    }
+
     [Fact]
     public void StateCheckpointRestore_DedupSectionWrittenBeforeEngine_RestoresTheSame()
     {
         var a = new Instance(Options());
         for (int n = 1; n <= 200; n++)
             a.Click(n, T0 + n * 20_000L);
-        byte[] reversed = CheckpointOf(Part(FunnelEngine.DedupSectionName, a.Engine.DedupState), new("engine", a.Engine));
+        // Written in place, not as a snapshot (which StateCheckpoint.Write puts after the other sections).
+        byte[] reversed = CheckpointOf(Part(FunnelEngine.DedupSectionName, new InPlace(a.Engine.DedupState)), new("engine", a.Engine));
         var b = new Instance(Options());
 
         StateCheckpoint.Restore(reversed, [new("engine", b.Engine), new(FunnelEngine.DedupSectionName, b.Engine.DedupState)]);

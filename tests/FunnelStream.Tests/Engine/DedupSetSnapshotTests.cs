@@ -1,0 +1,145 @@
+using System.Buffers;
+using FunnelStream.Engine.Checkpoints;
+using FunnelStream.Engine.State;
+
+namespace FunnelStream.Tests.Engine;
+
+/// <summary>
+/// A dedup snapshot (checkpoints written off the engine thread) holds the ids exactly as they were
+/// when it began, however many are added meanwhile, on whichever thread it is written; and the set
+/// goes on answering as a twin that never had a snapshot. The oracle is the twin's own
+/// <see cref="DedupSet.WriteTo"/> at the moment the snapshot began.
+/// </summary>
+public class DedupSetSnapshotTests
+{
+    private static readonly TimeSpan Horizon = TimeSpan.FromHours(24);
+
+    private static byte[] Written(DedupSet set)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        set.WriteTo(new CheckpointWriter(buffer));
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Feeds both sets the same ids (new ones and repeats), asserting they answer alike.</summary>
+    private static void Feed(DedupSet set, DedupSet twin, Random rng, int count, ref long ts)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ulong id = rng.Next(5) == 0 ? (ulong)rng.Next(1, 20_000) : (ulong)rng.NextInt64(1, long.MaxValue);
+            ts += rng.Next(0, 50);
+            Assert.Equal(twin.TryAdd(id, ts), set.TryAdd(id, ts));
+        }
+        Assert.Equal(twin.Count, set.Count);
+        Assert.Equal(twin.Evictions, set.Evictions);
+    }
+
+    [Fact]
+    public void Snapshot_IdsAddedWhileOpen_WrittenAsTheSetWasWhenItBegan()
+    {
+        var set = new DedupSet(Horizon, maxEntries: 100_000);
+        var twin = new DedupSet(Horizon, maxEntries: 100_000);
+        var rng = new Random(11);
+        long ts = 60_000_000;
+        Feed(set, twin, rng, 20_000, ref ts);
+        byte[] expected = Written(twin);
+
+        var buffer = new ArrayBufferWriter<byte>();
+        DedupSet.Snapshot snapshot = set.BeginSnapshot(buffer);
+        Feed(set, twin, rng, 5_000, ref ts); // below the point of growing: the snapshot stays open
+        Assert.False(snapshot.IsWritten);
+        snapshot.Complete();
+
+        Assert.Equal(expected, buffer.WrittenSpan.ToArray());
+        Assert.Equal(Written(twin), Written(set)); // the ids added meanwhile are remembered as usual
+        Feed(set, twin, rng, 50_000, ref ts);     // growth and expiry after the snapshot, as the twin
+        Assert.Equal(Written(twin), Written(set));
+    }
+
+    [Fact]
+    public void Snapshot_WrittenOnAnotherThreadWhileIdsAreAdded_WrittenAsTheSetWasWhenItBegan()
+    {
+        // Large enough that writing takes a while (about 300,000 ids), so that the writer and the
+        // adding thread overlap in most rounds; any overlap that showed a later id, or lost an
+        // earlier one, fails the comparison.
+        var set = new DedupSet(Horizon, maxEntries: 2_000_000);
+        var twin = new DedupSet(Horizon, maxEntries: 2_000_000);
+        var rng = new Random(12);
+        long ts = 60_000_000;
+        Feed(set, twin, rng, 300_000, ref ts);
+        for (int round = 0; round < 20; round++)
+        {
+            byte[] expected = Written(twin);
+            var buffer = new ArrayBufferWriter<byte>();
+            DedupSet.Snapshot snapshot = set.BeginSnapshot(buffer);
+            using var started = new ManualResetEventSlim();
+            Exception? failed = null;
+            var writer = new Thread(() =>
+            {
+                started.Set();
+                try
+                {
+                    snapshot.Complete();
+                }
+                catch (Exception e)
+                {
+                    failed = e;
+                }
+            });
+            writer.Start();
+            started.Wait();
+            Feed(set, twin, rng, 3_000, ref ts);
+            writer.Join();
+
+            Assert.Null(failed);
+            Assert.Equal(expected, buffer.WrittenSpan.ToArray());
+        }
+        Assert.Equal(Written(twin), Written(set));
+    }
+
+    [Fact]
+    public void Snapshot_SetEvictsWhileOpen_OwnerWritesItFirstAsItWas()
+    {
+        var set = new DedupSet(Horizon, maxEntries: 4096);
+        var twin = new DedupSet(Horizon, maxEntries: 4096);
+        var rng = new Random(13);
+        long ts = 60_000_000;
+        Feed(set, twin, rng, 3_000, ref ts);
+        byte[] expected = Written(twin);
+
+        var buffer = new ArrayBufferWriter<byte>();
+        DedupSet.Snapshot snapshot = set.BeginSnapshot(buffer);
+        Feed(set, twin, rng, 5_000, ref ts); // reaches the cap: eviction moves ids, so the snapshot is written first
+
+        Assert.True(snapshot.IsWritten);
+        Assert.True(set.Evictions > 0);
+        snapshot.Complete(); // already written: returns at once
+        Assert.Equal(expected, buffer.WrittenSpan.ToArray());
+        Assert.Equal(Written(twin), Written(set));
+    }
+
+    [Fact]
+    public void BeginSnapshot_PreviousStillOpen_PreviousWrittenFirst()
+    {
+        var set = new DedupSet(Horizon, maxEntries: 100_000);
+        var twin = new DedupSet(Horizon, maxEntries: 100_000);
+        var rng = new Random(14);
+        long ts = 60_000_000;
+        Feed(set, twin, rng, 10_000, ref ts);
+        byte[] first = Written(twin);
+        var firstBuffer = new ArrayBufferWriter<byte>();
+        DedupSet.Snapshot firstSnapshot = set.BeginSnapshot(firstBuffer);
+        Feed(set, twin, rng, 2_000, ref ts);
+        byte[] second = Written(twin);
+
+        var secondBuffer = new ArrayBufferWriter<byte>();
+        DedupSet.Snapshot secondSnapshot = set.BeginSnapshot(secondBuffer);
+        Assert.True(firstSnapshot.IsWritten);
+        Feed(set, twin, rng, 2_000, ref ts);
+        secondSnapshot.Complete();
+
+        Assert.Equal(first, firstBuffer.WrittenSpan.ToArray());
+        Assert.Equal(second, secondBuffer.WrittenSpan.ToArray());
+        Assert.Equal(Written(twin), Written(set));
+    }
+}
