@@ -39,6 +39,7 @@ Console.Error.WriteLine("P: Python peer");
 (Cost p, int pSeries) = await PythonPeer.RunAsync(o.Python, bootstrap, records);
 Cost? quiet = null;
 Cost? noState = null;
+Freshness.Prepare();
 if (!o.Smoke)
 {
     // Not reported: the first worker in the process pays for JIT compilation and first-use allocations.
