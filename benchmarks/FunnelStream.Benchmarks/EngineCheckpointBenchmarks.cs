@@ -95,7 +95,7 @@ public class EngineCheckpointBenchmarks
     }
 
     private static readonly Engine.Checkpoints.InputOffset[] Offsets = [new("funnel.clicks", 0, 1_000_000)];
-    private readonly ArrayBufferWriter<byte> _capture = new();
+    private readonly Engine.Checkpoints.CheckpointBuffer _capture = new();
     private readonly ArrayBufferWriter<byte> _sectionBuffer = new();
 
     private KeyValuePair<string, Engine.Checkpoints.ICheckpointable>[] Parts =>

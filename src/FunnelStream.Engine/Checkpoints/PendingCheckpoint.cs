@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 
 namespace FunnelStream.Engine.Checkpoints;
@@ -9,12 +8,12 @@ namespace FunnelStream.Engine.Checkpoints;
 /// </summary>
 public sealed class PendingCheckpoint
 {
-    private readonly ArrayBufferWriter<byte> _output;
+    private readonly CheckpointBuffer _output;
     private (int LengthAt, ICheckpointSnapshot Snapshot)? _open;
     private ExceptionDispatchInfo? _failure;
     private readonly Lock _lock = new();
 
-    internal PendingCheckpoint(ArrayBufferWriter<byte> output, (int LengthAt, ICheckpointSnapshot Snapshot)? open)
+    internal PendingCheckpoint(CheckpointBuffer output, (int LengthAt, ICheckpointSnapshot Snapshot)? open)
     {
         _output = output;
         _open = open;

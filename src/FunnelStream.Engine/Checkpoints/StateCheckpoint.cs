@@ -22,7 +22,7 @@ public static class StateCheckpoint
     /// Writes the state of <paramref name="parts"/> and the offsets it reflects into
     /// <paramref name="output"/>: <see cref="Begin"/>, then <see cref="PendingCheckpoint.Complete"/> at once.
     /// </summary>
-    public static void Write(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts) =>
+    public static void Write(CheckpointBuffer output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts) =>
         Begin(output, offsets, parts).Complete();
 
     /// <summary>
@@ -34,7 +34,7 @@ public static class StateCheckpoint
     /// after: no second buffer growing to the largest section (large-object-heap memory, for a dedup set
     /// at its cap ~67 MB in doublings).
     /// </summary>
-    public static PendingCheckpoint Begin(ArrayBufferWriter<byte> output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
+    public static PendingCheckpoint Begin(CheckpointBuffer output, IReadOnlyCollection<InputOffset> offsets, IReadOnlyList<KeyValuePair<string, ICheckpointable>> parts)
     {
         ArgumentNullException.ThrowIfNull(output);
         var w = new CheckpointWriter(output);
@@ -66,7 +66,7 @@ public static class StateCheckpoint
         return new PendingCheckpoint(output, snapshots is null ? null : snapshots[^1]);
     }
 
-    private static int BeginSection(CheckpointWriter w, ArrayBufferWriter<byte> output, string name, ICheckpointable part)
+    private static int BeginSection(CheckpointWriter w, CheckpointBuffer output, string name, ICheckpointable part)
     {
         w.WriteString(name);
         w.WriteInt32(part.CheckpointVersion);
@@ -76,12 +76,11 @@ public static class StateCheckpoint
     }
 
     /// <summary>Fills in the length prefix at <paramref name="lengthAt"/> of the section written since.</summary>
-    internal static void EndSection(ArrayBufferWriter<byte> output, int lengthAt)
+    internal static void EndSection(CheckpointBuffer output, int lengthAt)
     {
         int length = output.WrittenCount - lengthAt - 4;
-        // Growing the writer copies what was written, so the prefix is found by position, not by span.
-        Span<byte> written = System.Runtime.InteropServices.MemoryMarshal.AsMemory(output.WrittenMemory).Span;
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(written.Slice(lengthAt, 4), length);
+        // Growing the buffer moves what was written, so the prefix is found by position, not by span.
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(output.WrittenSpanForPatching.Slice(lengthAt, 4), length);
     }
 
     /// <summary>Magic, format, the offsets and the section count: everything before the sections.</summary>

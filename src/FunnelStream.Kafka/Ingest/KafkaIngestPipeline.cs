@@ -205,6 +205,7 @@ public sealed class KafkaIngestPipeline
             await engineLoop.ConfigureAwait(false);
             if (_deadLetters is not null)
                 await _deadLetters.DisposeAsync().ConfigureAwait(false);
+            Checkpoints?.Dispose(); // both threads are done: no capture follows, no save is in flight
         }
     }
 

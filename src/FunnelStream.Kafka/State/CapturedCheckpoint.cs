@@ -1,23 +1,21 @@
-using System.Buffers;
 using FunnelStream.Engine.Checkpoints;
 
 namespace FunnelStream.Kafka.State;
 
 /// <summary>
 /// A checkpoint captured by <see cref="StateCheckpointer.Capture"/>: its bytes in one of the
-/// checkpointer's capture buffers, which keep their size from one capture to the next (a large state
-/// would otherwise be fresh large-object-heap memory every interval, collected only in gen 2).
+/// checkpointer's capture buffers (native memory), which keep their size from one capture to the next.
 /// Its snapshot sections (the dedup set) are written on a pool thread after the capture; reading
 /// <see cref="Memory"/> or <see cref="Length"/> waits for them (or writes them, if not started).
 /// <see cref="StateCheckpointer.Save"/> gives the buffer back; do not use the bytes after that.
 /// </summary>
 public sealed class CapturedCheckpoint
 {
-    private ArrayBufferWriter<byte>? _buffer;
+    private CheckpointBuffer? _buffer;
     private readonly PendingCheckpoint _pending;
-    private readonly Action<ArrayBufferWriter<byte>> _giveBack;
+    private readonly Action<CheckpointBuffer> _giveBack;
 
-    internal CapturedCheckpoint(ArrayBufferWriter<byte> buffer, PendingCheckpoint pending, Action<ArrayBufferWriter<byte>> giveBack)
+    internal CapturedCheckpoint(CheckpointBuffer buffer, PendingCheckpoint pending, Action<CheckpointBuffer> giveBack)
     {
         _buffer = buffer;
         _pending = pending;
@@ -29,7 +27,7 @@ public sealed class CapturedCheckpoint
     {
         get
         {
-            ArrayBufferWriter<byte> buffer = Buffer;
+            CheckpointBuffer buffer = Buffer;
             _pending.Complete();
             return buffer.WrittenCount;
         }
@@ -40,13 +38,13 @@ public sealed class CapturedCheckpoint
     {
         get
         {
-            ArrayBufferWriter<byte> buffer = Buffer;
+            CheckpointBuffer buffer = Buffer;
             _pending.Complete();
             return buffer.WrittenMemory;
         }
     }
 
-    private ArrayBufferWriter<byte> Buffer =>
+    private CheckpointBuffer Buffer =>
         _buffer ?? throw new ObjectDisposedException(nameof(CapturedCheckpoint), "the checkpoint was saved and its buffer given back");
 
     /// <summary>Writes the snapshot sections on the calling thread (a pool thread, right after the capture); a failure is thrown again to the reader of <see cref="Memory"/>.</summary>

@@ -14,7 +14,7 @@ namespace FunnelStream.Kafka.State;
 /// engine thread between batches (the components' only writer); <see cref="Save"/> on the consumer
 /// thread, which commits the captured offsets only after <see cref="Save"/> returned true.
 /// </remarks>
-public sealed class StateCheckpointer
+public sealed class StateCheckpointer : IDisposable
 {
     private readonly ICheckpointStore _store;
     private readonly string _groupId;
@@ -24,9 +24,10 @@ public sealed class StateCheckpointer
     private readonly long _intervalMs;
     // Capture buffers not in use: one per checkpoint in flight (usually one; a forced capture at a
     // revocation or shutdown may add another), reused so that they keep their size.
-    private readonly Stack<ArrayBufferWriter<byte>> _freeBuffers = new();
+    private readonly Stack<CheckpointBuffer> _freeBuffers = new();
     private long _lastCaptureMs = long.MinValue;
     private bool _failing;
+    private bool _disposed;
 
     /// <param name="store">Where checkpoints go.</param>
     /// <param name="groupId">The consumer group: with <paramref name="instanceId"/>, the checkpoint key; with a partition, its hand-over key.</param>
@@ -115,8 +116,8 @@ public sealed class StateCheckpointer
     /// <summary>
     /// Writes the components' state and <paramref name="offsets"/> into a new checkpoint. Engine thread,
     /// between batches. Its bytes are in one of this checkpointer's capture buffers, reused from one
-    /// capture to the next (a large state would otherwise be fresh large-object-heap memory every
-    /// interval, and that is collected only in gen 2): <see cref="Save"/> gives the buffer back.
+    /// capture to the next, in native memory (<see cref="CheckpointBuffer"/>: growing to a large state's
+    /// size costs no large-object-heap allocations): <see cref="Save"/> gives the buffer back.
     /// Snapshot sections (the dedup set, the bulk of a busy instance's checkpoint) are only begun here
     /// and written on a pool thread right away, while the engine counts on
     /// (<see cref="StateCheckpoint.Begin"/>); <see cref="StateStats.CaptureMicros"/> is the engine's part.
@@ -125,9 +126,12 @@ public sealed class StateCheckpointer
     {
         _lastCaptureMs = nowMs;
         long started = Stopwatch.GetTimestamp();
-        ArrayBufferWriter<byte> buffer;
+        CheckpointBuffer buffer;
         lock (_freeBuffers)
-            buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new ArrayBufferWriter<byte>(64 * 1024);
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new CheckpointBuffer();
+        }
         buffer.ResetWrittenCount();
         PendingCheckpoint pending = StateCheckpoint.Begin(buffer, offsets, _parts); // sections in place: no second buffer the size of the dedup set
         var captured = new CapturedCheckpoint(buffer, pending, GiveBack);
@@ -137,10 +141,29 @@ public sealed class StateCheckpointer
         return captured;
     }
 
-    private void GiveBack(ArrayBufferWriter<byte> buffer)
+    private void GiveBack(CheckpointBuffer buffer)
     {
         lock (_freeBuffers)
-            _freeBuffers.Push(buffer);
+        {
+            if (_disposed)
+                ((IDisposable)buffer).Dispose();
+            else
+                _freeBuffers.Push(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Frees the capture buffers (native memory) not in use; one still held by a capture is freed when
+    /// given back. After the pipeline stopped: no capture may follow.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_freeBuffers)
+        {
+            _disposed = true;
+            while (_freeBuffers.TryPop(out CheckpointBuffer? buffer))
+                ((IDisposable)buffer).Dispose();
+        }
     }
 
     /// <summary>

@@ -56,6 +56,19 @@ public sealed class StateCheckpointerTests : IDisposable
         Assert.Equal(7, RestoredValue());
     }
 
+    [Fact]
+    public void Dispose_ThenCapture_ThrowsObjectDisposed_AndABufferGivenBackLaterIsNotReused()
+    {
+        StateCheckpointer writer = Checkpointer(new Counter { Value = 3 });
+        CapturedCheckpoint held = writer.Capture([new("funnel.clicks", 0, 1)], 0);
+
+        writer.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => writer.Capture([new("funnel.clicks", 0, 2)], 1));
+        Assert.True(writer.Save(held, [], 0)); // a capture in flight still saves; its buffer is then freed
+        Assert.Equal(3, RestoredValue());
+    }
+
     private long RestoredValue()
     {
         var counter = new Counter();

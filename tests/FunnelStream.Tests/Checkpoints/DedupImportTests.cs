@@ -73,7 +73,7 @@ public sealed class DedupImportTests
 
     private static byte[] CheckpointOf(params KeyValuePair<string, ICheckpointable>[] parts)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        using var buffer = new CheckpointBuffer();
         StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 3, 1234)], parts);
         return buffer.WrittenSpan.ToArray();
     }
@@ -302,7 +302,7 @@ public sealed class DedupImportTests
         for (int n = 1; n <= 3_000; n++)
             a.Click(n, T0 + n * 1_000L);
         byte[] expected = Checkpoint(a.Engine);
-        var buffer = new ArrayBufferWriter<byte>();
+        using var buffer = new CheckpointBuffer();
 
         PendingCheckpoint pending = StateCheckpoint.Begin(buffer, [new InputOffset("funnel.events", 3, 1234)],
             [Part(FunnelEngine.DedupSectionName, a.Engine.DedupState), Part("engine", a.Engine)]);

@@ -183,7 +183,7 @@ public sealed class FunnelEngineCheckpointTests
 
     private static byte[] Checkpoint(FunnelEngine engine, long nextOffset)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        using var buffer = new CheckpointBuffer();
         StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 0, nextOffset)], Parts(engine));
         return buffer.WrittenSpan.ToArray();
     }
@@ -213,7 +213,7 @@ public sealed class FunnelEngineCheckpointTests
         Assert.True(run.Engine.DedupSize > 1000, $"dedup ids: {run.Engine.DedupSize}"); // sections far past the writer's first size, so it grows mid-section
         InputOffset[] offsets = [new("funnel.clicks", 0, 17), new("funnel.leads", 3, 4242)];
 
-        var written = new ArrayBufferWriter<byte>(16);
+        using var written = new CheckpointBuffer();
         StateCheckpoint.Write(written, offsets, Parts(run.Engine));
 
         // The layout of StateCheckpoint's remarks, each section written on its own and copied in.

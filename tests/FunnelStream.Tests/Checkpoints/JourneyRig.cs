@@ -101,7 +101,7 @@ internal sealed class JourneyRig : IWindowSink
     /// <summary>Checkpoints the two components as the host does (one state checkpoint, two sections).</summary>
     public byte[] Checkpoint(long nextOffset)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        using var buffer = new CheckpointBuffer();
         StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 0, nextOffset)],
             [new("journeys", Store), new("sales-cycles", Tracker)]);
         return buffer.WrittenSpan.ToArray();

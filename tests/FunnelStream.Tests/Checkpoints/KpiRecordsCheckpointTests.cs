@@ -162,7 +162,7 @@ public class KpiRecordsCheckpointTests
 
     private static byte[] Checkpoint(string name, ICheckpointable part)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        using var buffer = new CheckpointBuffer();
         StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 0, 7)], [new(name, part)]);
         return buffer.WrittenSpan.ToArray();
     }

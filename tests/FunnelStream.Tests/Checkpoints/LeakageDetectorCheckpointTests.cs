@@ -123,7 +123,7 @@ public class LeakageDetectorCheckpointTests
 
         public byte[] Checkpoint()
         {
-            var buffer = new ArrayBufferWriter<byte>();
+            using var buffer = new CheckpointBuffer();
             StateCheckpoint.Write(buffer, [new InputOffset("funnel.events", 0, 42)], [new("leakage", Detector)]);
             return buffer.WrittenSpan.ToArray();
         }
