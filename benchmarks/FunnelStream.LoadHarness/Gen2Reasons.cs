@@ -44,7 +44,7 @@ internal sealed class Gen2Reasons : EventListener
     }
 
     /// <summary>
-    /// The large-object allocations since <see cref="Start"/>, most bytes first, e.g.
+    /// The large-object (and pinned-object, marked <c>pinned</c>) allocations since <see cref="Start"/>, most bytes first, e.g.
     /// <c>Byte[] of 33,554,456 B: 3 ticks, 100.7 MB</c> (a tick is the allocation that crossed the
     /// runtime's ~100 KB sampling step; for objects that large, roughly one per object).
     /// </summary>
@@ -68,10 +68,12 @@ internal sealed class Gen2Reasons : EventListener
             return;
         if (e.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal))
         {
-            if (Field(e, "AllocationKind") != 1) // 1: the large-object heap
+            uint kind = Field(e, "AllocationKind");
+            if (kind is not (1 or 2)) // 1: the large-object heap; 2: the pinned-object heap, also collected only in gen 2
                 return;
             int t = e.PayloadNames.IndexOf("TypeName"), size = e.PayloadNames.IndexOf("ObjectSize"), amount = e.PayloadNames.IndexOf("AllocationAmount64");
-            var allocation = (t < 0 ? "?" : e.Payload![t]?.ToString() ?? "?", size < 0 ? 0L : Convert.ToInt64(e.Payload![size], System.Globalization.CultureInfo.InvariantCulture));
+            string typeName = t < 0 ? "?" : e.Payload![t]?.ToString() ?? "?";
+            var allocation = (kind == 2 ? "pinned " + typeName : typeName, size < 0 ? 0L : Convert.ToInt64(e.Payload![size], System.Globalization.CultureInfo.InvariantCulture));
             long bytes = amount < 0 ? 0 : Convert.ToInt64(e.Payload![amount], System.Globalization.CultureInfo.InvariantCulture);
             lock (_counts)
             {

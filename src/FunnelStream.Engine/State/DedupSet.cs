@@ -22,8 +22,8 @@ internal sealed class DedupSet
     private const long BucketMs = 60_000;
     private readonly int _maxEntries;
     private readonly long _horizonBuckets;
-    private ulong[] _keys;
-    private int[] _buckets;
+    private NativeTable<ulong> _keys;
+    private NativeTable<int> _buckets;
     private int[] _minuteCounts = [];
     private int _mask;
     private long _oldestBucket = long.MaxValue;
@@ -50,8 +50,8 @@ internal sealed class DedupSet
         _maxEntries = maxEntries;
         _horizonBuckets = (long)Math.Ceiling(horizon.TotalMilliseconds / BucketMs);
         _perMinute = new int[(int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Min(_horizonBuckets * 2 + 64, 1 << 20)), 4096, 1 << 20)];
-        _keys = new ulong[1024];
-        _buckets = new int[1024];
+        _keys = new NativeTable<ulong>(1024, hugePages);
+        _buckets = new NativeTable<int>(1024, hugePages);
         _mask = 1023;
     }
 
@@ -75,7 +75,7 @@ internal sealed class DedupSet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FreeSlotFor(ulong idHash)
     {
-        ulong[] keys = _keys;
+        NativeTable<ulong> keys = _keys;
         int i = (int)idHash & _mask;
         while (true)
         {
@@ -123,8 +123,8 @@ internal sealed class DedupSet
         if (Sse.IsSupported)
         {
             int i = (int)idHash & _mask;
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keys), i)));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buckets), i)));
+            Sse.Prefetch0(_keys.AddressOf(i));
+            Sse.Prefetch0(_buckets.AddressOf(i));
         }
     }
 
@@ -175,7 +175,7 @@ internal sealed class DedupSet
     /// The ids with their minutes, 12 bytes each, in table order, skipping empty slots and the ones
     /// filled since a snapshot began (complemented minute); exactly <paramref name="count"/> of them.
     /// </summary>
-    private static void WriteEntries(Checkpoints.CheckpointWriter w, ulong[] keys, int[] buckets, int count)
+    private static void WriteEntries(Checkpoints.CheckpointWriter w, NativeTable<ulong> keys, NativeTable<int> buckets, int count)
     {
         // A block of ids per GetSpan/Advance rather than two calls per field: a capped set is millions of ids.
         const int EntryBytes = 12;
@@ -230,7 +230,7 @@ internal sealed class DedupSet
         if (_snapshot is not { } snapshot)
             return;
         snapshot.Finish();
-        int[] buckets = _buckets;
+        NativeTable<int> buckets = _buckets;
         for (int i = 0; i < _taggedCount; i++)
             buckets[_tagged[i]] = ~buckets[_tagged[i]];
         _taggedCount = 0;
@@ -242,14 +242,14 @@ internal sealed class DedupSet
     {
         private const int Open = 0, Writing = 1, Written = 2;
         private readonly Checkpoints.CheckpointWriter _output;
-        private readonly ulong[] _keys;
-        private readonly int[] _buckets;
+        private readonly NativeTable<ulong> _keys;
+        private readonly NativeTable<int> _buckets;
         private readonly int _count;
         private readonly ManualResetEventSlim _written = new();
         private int _state;
         private Exception? _failure;
 
-        internal Snapshot(Checkpoints.CheckpointWriter output, ulong[] keys, int[] buckets, int count)
+        internal Snapshot(Checkpoints.CheckpointWriter output, NativeTable<ulong> keys, NativeTable<int> buckets, int count)
         {
             _output = output;
             _keys = keys;
@@ -308,11 +308,13 @@ internal sealed class DedupSet
             throw new InvalidDataException($"dedup table of {capacity} slots holding {count} ids ({evictions} evictions) is not valid");
         if (capacity != _keys.Length)
         {
-            _keys = LargeTables.Allocate<ulong>(capacity, _hugePages);
-            _buckets = LargeTables.Allocate<int>(capacity, _hugePages);
+            _keys.Dispose();
+            _buckets.Dispose();
+            _keys = new NativeTable<ulong>(capacity, _hugePages);
+            _buckets = new NativeTable<int>(capacity, _hugePages);
             _mask = capacity - 1;
         }
-        ulong[] keys = _keys;
+        NativeTable<ulong> keys = _keys;
         for (int n = 0; n < count; n++)
         {
             ulong key = r.ReadUInt64();
@@ -431,8 +433,8 @@ internal sealed class DedupSet
     {
         long oldest = _oldestBucket;
         long newest = _newestBucket;
-        ulong[] keys = _keys;
-        int[] buckets = _buckets;
+        NativeTable<ulong> keys = _keys;
+        NativeTable<int> buckets = _buckets;
         long span = newest - oldest + 1;
         if (newest == long.MinValue || span > 1 << 20)
             return long.MinValue;
@@ -475,8 +477,8 @@ internal sealed class DedupSet
     /// </summary>
     private void RemoveOlderThan(long keepFrom, bool countAsEvictions)
     {
-        ulong[] keys = _keys;
-        int[] buckets = _buckets;
+        NativeTable<ulong> keys = _keys;
+        NativeTable<int> buckets = _buckets;
         int mask = _mask;
         int start = 0;
         while (keys[start] != 0)
@@ -517,8 +519,8 @@ internal sealed class DedupSet
     private void Grow()
     {
         int capacity = _keys.Length * 2;
-        ulong[] keys = LargeTables.Allocate<ulong>(capacity, _hugePages);
-        int[] buckets = LargeTables.Allocate<int>(capacity, _hugePages);
+        var keys = new NativeTable<ulong>(capacity, _hugePages);
+        var buckets = new NativeTable<int>(capacity, _hugePages);
         int mask = capacity - 1;
         for (int j = 0; j < _keys.Length; j++)
         {
@@ -531,6 +533,9 @@ internal sealed class DedupSet
             keys[i] = k;
             buckets[i] = _buckets[j];
         }
+        // No snapshot reads the old tables now (growing ends it first): they are freed at once.
+        _keys.Dispose();
+        _buckets.Dispose();
         _keys = keys;
         _buckets = buckets;
         _mask = mask;

@@ -99,11 +99,13 @@ public class DedupSetTests
     [InlineData(1000, true)]
     [InlineData(3_000_000, true)]
     [InlineData(3_000_000, false)]
-    public void Allocate_AnySize_ReturnsZeroedArrayOfThatLength(int length, bool hugePages)
+    public void NativeTable_AnySize_ZeroedWritableToTheEndAndFreed(int length, bool hugePages)
     {
-        ulong[] array = LargeTables.Allocate<ulong>(length, hugePages);
-        Assert.Equal(length, array.Length);
-        Assert.True(array.AsSpan().IndexOfAnyExcept(0UL) < 0);
-        array[^1] = 1; // writable to the end
+        using var table = new NativeTable<ulong>(length, hugePages);
+        Assert.Equal(length, table.Length);
+        for (int i = 0; i < length; i++)
+            Assert.Equal(0UL, table[i]);
+        table[length - 1] = 1; // writable to the end
+        Assert.Equal(1UL, table[length - 1]);
     }
 }
