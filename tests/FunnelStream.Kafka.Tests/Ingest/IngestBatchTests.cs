@@ -74,6 +74,41 @@ public class IngestBatchTests
     }
 
     [Fact]
+    public void Add_AFewRecords_BatchStaysSmall_GrowsToItsCapacityOnlyWhenFilled()
+    {
+        // The pool holds as many batches as were ever in flight (hundreds at a steady rate, most with a
+        // few dozen records): a batch must cost what it held, not its capacity.
+        var batch = new IngestBatch(1024);
+        for (int i = 0; i < 20; i++)
+            Add(batch, i, "k" + i, "v" + i);
+
+        Assert.Equal(IngestBatch.InitialRecords, batch.Room);
+        Assert.True(batch.ArenaArrays.Sum(a => a.Length) <= IngestBatch.FirstChunkBytes);
+        Assert.False(batch.IsFull);
+        for (int i = 20; i < 200; i++)
+            Add(batch, i, "k" + i, new string('v', 150)); // ~30 KB of records: chunks of 4, 8, 16 KB, not 64
+        Assert.InRange(batch.ArenaArrays.Sum(a => a.Length), 180 * 150, 4 * IngestBatch.FirstChunkBytes + 32 * 1024);
+        batch.Reset();
+        for (int i = 0; i < 20; i++)
+            Add(batch, i, "k" + i, "v" + i);
+
+        for (int i = 20; i < 1024; i++)
+        {
+            Assert.False(batch.IsFull);
+            Add(batch, i, "k" + i, "v" + i);
+        }
+        Assert.True(batch.IsFull);
+        Assert.Equal(1024, batch.Room);
+        for (int i = 0; i < 1024; i++)
+        {
+            Assert.Equal("v" + i, Encoding.UTF8.GetString(batch.Original(i).Value));
+            Assert.Equal(i, batch.Original(i).Offset);
+        }
+        batch.Reset();
+        Assert.Equal(1024, batch.Room); // kept for the next fill
+    }
+
+    [Fact]
     public void Add_RecordLargerThanAChunk_KeptWholeAndDroppedOnReset()
     {
         var batch = new IngestBatch(1024);
