@@ -21,6 +21,8 @@ internal sealed class Gen2Reasons : EventListener
 
     private readonly Dictionary<string, int> _counts = [];
     private readonly Dictionary<(string Type, long Size), (int Ticks, long Bytes)> _large = [];
+    private readonly List<double> _times = [];
+    private long _startedAt;
     private bool _counting;
 
     public void Start()
@@ -29,6 +31,8 @@ internal sealed class Gen2Reasons : EventListener
         {
             _counts.Clear();
             _large.Clear();
+            _times.Clear();
+            _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             _counting = true;
         }
     }
@@ -54,6 +58,13 @@ internal sealed class Gen2Reasons : EventListener
             return _large.OrderByDescending(kv => kv.Value.Bytes).Take(top)
                 .Select(kv => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key.Type} of {kv.Key.Size:N0} B: {kv.Value.Ticks} ticks, {kv.Value.Bytes / 1e6:F1} MB"))
                 .ToList();
+    }
+
+    /// <summary>When each gen-2 collection since <see cref="Start"/> began, seconds after it: growth to a steady state, or steady?</summary>
+    public List<double> Times()
+    {
+        lock (_counts)
+            return [.. _times];
     }
 
     protected override void OnEventSourceCreated(EventSource source)
@@ -96,7 +107,10 @@ internal sealed class Gen2Reasons : EventListener
         lock (_counts)
         {
             if (_counting)
+            {
                 _counts[key] = _counts.GetValueOrDefault(key) + 1;
+                _times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(_startedAt).TotalSeconds);
+            }
         }
     }
 

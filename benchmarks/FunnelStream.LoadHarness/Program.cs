@@ -72,6 +72,7 @@ var (e2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootstrap,
         + $"captures held the engine thread {(captures == 0 ? 0 : captureMicros / 1e3 / captures):F1} ms on average, the last {state.LastCaptureMicros / 1e3:F1} ms, {captureMicros / 1e4 / o.FreshnessDuration.TotalSeconds:F2}% of the phase";
 }, checkpoints: o.FreshCheckpoints);
 List<string> gen2Why = gen2Reasons.Stop();
+List<double> gen2Times = gen2Reasons.Times();
 List<string> largeAllocations = gen2Reasons.LargeAllocations();
 // B3 at the same rate: half the maximum rate of the worker, the slower side.
 Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
@@ -132,6 +133,7 @@ var ratios = new JsonObject
     ["freshness_p99_minus_b3_p99_ms"] = fresh.P99Ms - b3.P99Ms,
     ["gen2_during_e2e_and_freshness"] = e2e.Gen2 + fresh.Cost.Gen2,
     ["gen2_reasons"] = new JsonArray([.. gen2Why.Select(r => (JsonNode)r)]),
+    ["gen2_seconds_after_start"] = new JsonArray([.. gen2Times.Select(t => (JsonNode)Math.Round(t, 1))]),
     ["large_object_allocations"] = new JsonArray([.. largeAllocations.Select(r => (JsonNode)r)]),
 };
 Console.WriteLine("| ratio | value | target |");
@@ -148,7 +150,8 @@ if (quiet is { } q4 && noState is { } n4)
 Console.WriteLine($"| freshness p99 − B3 p99 | {fresh.P99Ms - b3.P99Ms:F2} ms | ≤ 2 ms |");
 Console.WriteLine($"| Gen2 collections (E2E + {o.FreshnessDuration.TotalMinutes:0.##} min freshness) | {e2e.Gen2 + fresh.Cost.Gen2} | 0 (10-min run: --minutes 10) |");
 if (gen2Why.Count > 0)
-    Console.WriteLine($"\nGen2 collections by reason (E2E scraping + freshness): {string.Join(", ", gen2Why)}");
+    Console.WriteLine($"\nGen2 collections by reason (E2E scraping + freshness): {string.Join(", ", gen2Why)}; "
+        + $"at {string.Join(", ", gen2Times.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))} s after the scraping row's worker started (the freshness phase starts when that row ends)");
 if (largeAllocations.Count > 0)
     Console.WriteLine($"Large-object allocations (E2E scraping + freshness), most bytes first: {string.Join("; ", largeAllocations)}");
 
