@@ -140,10 +140,16 @@ internal sealed class DedupSet
     public void WriteTo(Checkpoints.CheckpointWriter w)
     {
         EndSnapshot();
+        WriteHeader(w);
+        WriteEntries(w, _keys, _buckets, Count);
+    }
+
+    /// <summary>Evictions, capacity and count: what precedes the ids.</summary>
+    private void WriteHeader(Checkpoints.CheckpointWriter w)
+    {
         w.WriteInt64(Evictions);
         w.WriteInt32(_keys.Length);
         w.WriteInt32(Count);
-        WriteEntries(w, _keys, _buckets, Count);
     }
 
     /// <summary>
@@ -165,9 +171,7 @@ internal sealed class DedupSet
     {
         EndSnapshot();
         var w = new Checkpoints.CheckpointWriter(output);
-        w.WriteInt64(Evictions);
-        w.WriteInt32(_keys.Length);
-        w.WriteInt32(Count);
+        WriteHeader(w);
         return _snapshot = new Snapshot(w, _keys, _buckets, Count);
     }
 
