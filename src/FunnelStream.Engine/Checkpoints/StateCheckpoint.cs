@@ -47,23 +47,22 @@ public static class StateCheckpoint
             part.WriteCheckpoint(output);
             EndSection(output, lengthAt);
         }
-        List<(int LengthAt, ICheckpointSnapshot Snapshot)>? snapshots = null;
+        (int LengthAt, ICheckpointSnapshot Snapshot)? open = null;
         foreach ((string name, ICheckpointable part) in parts)
         {
             if (part is not ISnapshotCheckpointable snapshotted)
                 continue;
-            int lengthAt = BeginSection(w, output, name, part);
-            (snapshots ??= []).Add((lengthAt, snapshotted.BeginSnapshot(output)));
-            // Only the last snapshot's section may still grow: the sections after an open one would land
-            // inside it. So each but the last is completed here, on the owner thread (one is all there is now).
-            if (snapshots.Count > 1)
+            // Only the last snapshot's section may still grow: a section after an open one would land
+            // inside it. So one before it is completed here, on the owner thread (one is all there is now).
+            if (open is { } previous)
             {
-                (int at, ICheckpointSnapshot previous) = snapshots[^2];
-                previous.Complete();
-                EndSection(output, at);
+                previous.Snapshot.Complete();
+                EndSection(output, previous.LengthAt);
             }
+            int lengthAt = BeginSection(w, output, name, part);
+            open = (lengthAt, snapshotted.BeginSnapshot(output));
         }
-        return new PendingCheckpoint(output, snapshots is null ? null : snapshots[^1]);
+        return new PendingCheckpoint(output, open);
     }
 
     private static int BeginSection(CheckpointWriter w, CheckpointBuffer output, string name, ICheckpointable part)
