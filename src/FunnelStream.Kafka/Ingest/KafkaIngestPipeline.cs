@@ -214,9 +214,22 @@ public sealed class KafkaIngestPipeline
     /// records per partition the client tries to keep prefetched. With the default (100,000) the
     /// consumer thread spent most of its time waiting inside <c>Consume</c> for the client's queue to
     /// fill, and E2E ran at ~150k events/s; with this, ~570k (benchmarks/RESULTS.md). Prefetched memory
-    /// stays capped by <c>queued.max.messages.kbytes</c> (64 MB by default).
+    /// stays capped by <c>queued.max.messages.kbytes</c> (<see cref="DefaultQueuedMaxMessagesKbytes"/>).
     /// </summary>
     public const int DefaultQueuedMinMessages = 1_000_000;
+
+    /// <summary>
+    /// librdkafka's <c>queued.max.messages.kbytes</c> unless <see cref="IngestOptions.Client"/> sets it: the
+    /// most record bytes the client keeps prefetched (its default is 65,536, 64 MB). librdkafka 2.0.2 stops
+    /// fetching a partition once the queue holds that much and looks again only at its broker thread's
+    /// next one-second tick (newer clients have <c>fetch.queue.backoff.ms</c>; this one does not), so
+    /// a queue the worker empties in under a second leaves it waiting, idle, for the rest of that second
+    /// whenever it is catching up. Its maintainer's advice is a queue that holds at least a second of
+    /// consumption: 64 MB is ~400,000 records of 160 B, half a second here. The load harness measured
+    /// E2E at ~570k events/s with 64 MB and ~790k with 256 MB (benchmarks/RESULTS.md); the worker's
+    /// resident memory rose by ~150 MB while catching up, and not at all when it keeps up.
+    /// </summary>
+    public const int DefaultQueuedMaxMessagesKbytes = 262_144;
 
     /// <summary>The consumer's configuration: <see cref="IngestOptions.Client"/> settings, then the ones the pipeline relies on.</summary>
     internal static ConsumerConfig ConsumerConfigFor(IngestOptions options)
@@ -234,6 +247,8 @@ public sealed class KafkaIngestPipeline
         };
         if (!options.Client.ContainsKey("queued.min.messages"))
             config.QueuedMinMessages = DefaultQueuedMinMessages;
+        if (!options.Client.ContainsKey("queued.max.messages.kbytes"))
+            config.QueuedMaxMessagesKbytes = DefaultQueuedMaxMessagesKbytes;
         config.StatisticsIntervalMs = StatisticsIntervalMs; // outage detection relies on the reports
         return config;
     }
