@@ -11,6 +11,9 @@ internal sealed class HarnessOptions
     /// <summary>Partitions of the pre-loaded topic; default one per 20,000 events (the embedded broker keeps ~5 MB per partition).</summary>
     public int Partitions { get; private set; }
 
+    /// <summary>Rounds of the throughput rows (B1, B1f, P, E2E), each row once per round in turn; rows report their median round. Default 3; 1 in smoke mode.</summary>
+    public int Rounds { get; private set; }
+
     /// <summary>Tiny run for the test suite: few events, short freshness phase, no scraping-off run.</summary>
     public bool Smoke { get; private set; }
 
@@ -45,17 +48,22 @@ internal sealed class HarnessOptions
                 case "--events": o.Events = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--partitions": o.Partitions = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--smoke": o.Smoke = true; break;
+                case "--rounds": o.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--minutes": o.Minutes = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--json": o.JsonPath = Next(); break;
                 case "--chart": o.ChartPath = Next(); break;
                 case "--fresh-rate": o.FreshRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--python": o.Python = Next(); break;
                 case "--no-checkpoints": o.FreshCheckpoints = false; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; options: --events N --partitions N --smoke --minutes M --json FILE --chart FILE.png --fresh-rate N --no-checkpoints --python PATH");
+                default: throw new ArgumentException($"unknown option {args[i]}; options: --events N --partitions N --rounds N --smoke --minutes M --json FILE --chart FILE.png --fresh-rate N --no-checkpoints --python PATH");
             }
         }
         if (o.Smoke && !args.Contains("--events"))
             o.Events = 3_000;
+        if (o.Rounds == 0)
+            o.Rounds = o.Smoke ? 1 : 3;
+        if (o.Rounds is < 1 or > 20)
+            throw new ArgumentException("--rounds: 1-20");
         if (o.Events < 100)
             throw new ArgumentException("--events: at least 100");
         if (o.Partitions == 0)
