@@ -7,10 +7,10 @@ using FunnelStream.Kafka.State;
 namespace FunnelStream.Kafka.Ingest;
 
 /// <summary>
-/// What the consumer thread hands the engine thread: parsed events with their source partition
-/// and original record (to dead-letter it if the engine finds it late), the offsets the batch
-/// covers, partition assignment changes, and an optional barrier to signal once applied.
-/// Pooled: the engine thread returns it after use.
+/// What the consumer thread hands the engine thread: records (their key and value bytes, source
+/// partition, offset and headers) for the engine thread to parse and apply, and to dead-letter if
+/// rejected or late, the offsets the batch covers, partition assignment changes, and an optional
+/// barrier to signal once applied. Pooled: the engine thread returns it after use.
 /// </summary>
 /// <remarks>
 /// The original records are kept as the batch's own copy of their key and value bytes, in an arena
@@ -67,10 +67,17 @@ internal sealed class IngestBatch(int capacity)
     private TopicPartition?[] _partitions = new TopicPartition?[Math.Min(capacity, InitialRecords)];
     private Headers?[] _headers = new Headers?[Math.Min(capacity, InitialRecords)];
     private FunnelEvent[] _events = new FunnelEvent[Math.Min(capacity, InitialRecords)];
+    private RejectReason[] _reasons = new RejectReason[Math.Min(capacity, InitialRecords)];
     private int[] _sources = new int[Math.Min(capacity, InitialRecords)];
 
-    /// <summary>The parsed events, <see cref="Count"/> of them from the start (the array may be longer; it grows as the batch fills).</summary>
+    /// <summary>
+    /// The parsed events, <see cref="Count"/> of them from the start (the array may be longer; it grows as
+    /// the batch fills), once <see cref="Parse"/> has run; <c>default</c> where <see cref="Reasons"/> is not <see cref="RejectReason.None"/>.
+    /// </summary>
     public FunnelEvent[] Events => _events;
+
+    /// <summary>Why each record was rejected by <see cref="Parse"/>, or <see cref="RejectReason.None"/>.</summary>
+    public RejectReason[] Reasons => _reasons;
 
     /// <summary>The source of each of <see cref="Events"/>.</summary>
     public int[] Sources => _sources;
@@ -115,12 +122,6 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>Records consumed for this batch (events, rejected and end-of-partition markers excluded); counted when applied.</summary>
     public int Consumed { get; set; }
 
-    /// <summary>Rejected records per <see cref="RejectReason"/>, counted when the batch is applied so a checkpoint taken then covers exactly them.</summary>
-    public int[] Rejected { get; } = new int[Enum.GetValues<RejectReason>().Length];
-
-    /// <summary>Whether any record of this batch was rejected.</summary>
-    public bool HasRejected { get; set; }
-
     /// <summary>Set by the consumer thread when the engine must checkpoint after applying this batch (revocation, shutdown).</summary>
     public bool ForceCheckpoint { get; set; }
 
@@ -138,17 +139,16 @@ internal sealed class IngestBatch(int capacity)
     public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null && Consumed == 0;
 
     /// <summary>
-    /// Adds a parsed event with a copy of its record's key (<c>null</c>: none) and value, for a dead
-    /// letter should the engine find it late. <paramref name="covered"/> <c>false</c> (the partition is
+    /// Adds a copy of a record's key (<c>null</c>: none) and value, to parse on the engine thread and to
+    /// dead-letter should it be rejected or late. <paramref name="covered"/> <c>false</c> (the partition is
     /// no longer assigned) leaves its offset uncovered, never stored.
     /// </summary>
-    public void Add(in FunnelEvent evt, int source, TopicPartition partition, bool covered, long offset,
+    public void Add(int source, TopicPartition partition, bool covered, long offset,
         ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, Headers? headers)
     {
         int i = Count;
         if (i == _events.Length)
             Grow();
-        _events[i] = evt;
         _sources[i] = source;
         _partitions[i] = partition;
         _offsets[i] = offset;
@@ -166,6 +166,7 @@ internal sealed class IngestBatch(int capacity)
     {
         int length = Math.Min(capacity, _events.Length * 2);
         Array.Resize(ref _events, length);
+        Array.Resize(ref _reasons, length);
         Array.Resize(ref _sources, length);
         Array.Resize(ref _keyAt, length);
         Array.Resize(ref _keyLength, length);
@@ -174,6 +175,23 @@ internal sealed class IngestBatch(int capacity)
         Array.Resize(ref _offsets, length);
         Array.Resize(ref _partitions, length);
         Array.Resize(ref _headers, length);
+    }
+
+    /// <summary>
+    /// Engine thread: parses every record's value into <see cref="Events"/>, and notes in <see cref="Reasons"/>
+    /// why one is rejected. Returns how many were.
+    /// </summary>
+    public int Parse(EventParser parser)
+    {
+        int rejected = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            RejectReason reason = parser.Parse(Stored(_valueAt[i], _valueLength[i]), out _events[i]);
+            _reasons[i] = reason;
+            if (reason != RejectReason.None)
+                rejected++;
+        }
+        return rejected;
     }
 
     /// <summary>Event <paramref name="i"/>'s original record: partition, offset, key (<c>null</c>: none), value and headers.</summary>
@@ -254,9 +272,6 @@ internal sealed class IngestBatch(int capacity)
         RemovedPartitions.Clear();
         Barrier = null;
         Consumed = 0;
-        if (HasRejected)
-            Array.Clear(Rejected);
-        HasRejected = false;
         ForceCheckpoint = false;
         Checkpoint = null;
         CheckpointNumber = 0;

@@ -15,10 +15,11 @@ namespace FunnelStream.Kafka.Ingest;
 /// </summary>
 /// <remarks>
 /// Two threads. The consumer thread (a dedicated thread, never the thread pool) calls
-/// <c>Consume</c>, parses each value, dead-letters rejected records, and hands batches through a
+/// <c>Consume</c>, copies each record into the current batch, and hands batches through a
 /// bounded channel (<see cref="IngestOptions.ChannelCapacity"/>; when full the consumer waits, so
-/// memory stays bounded and librdkafka stops fetching). The engine thread is the engine's only
-/// writer: it applies each batch, dead-letters late events, and returns the batch, whose offsets the
+/// memory stays bounded and librdkafka stops fetching). The engine thread is the engine's and the
+/// parser's only writer: it parses each batch, applies it, dead-letters rejected records and late
+/// events, and returns the batch, whose offsets the
 /// consumer thread then stores (only the consumer thread touches the consumer) once the output
 /// records (<see cref="DeliveryGate"/>) and dead letters produced up to the end of applying it are
 /// acknowledged. Stored offsets are committed by the client's auto-commit, and synchronously on
@@ -51,7 +52,7 @@ public sealed class KafkaIngestPipeline
 
     private readonly IngestOptions _options;
     private readonly FunnelEngine _engine;
-    private readonly EventParser _parser;
+    private readonly EventParser _parser; // engine thread only: its interners have one writer
     private readonly IngestStats _stats;
     private readonly KafkaProducerHandle _producer;
     private readonly DeadLetterPublisher? _deadLetters;
@@ -273,7 +274,6 @@ public sealed class KafkaIngestPipeline
         _batch = Rent();
         long nextTick = 0;
         int consumed = 0;
-        _parser.SetClock(Now(), Now());
         try
         {
             while (!stop.IsCancellationRequested && _fatal is null && _stateLost is null && _engineFailure is null)
@@ -313,7 +313,6 @@ public sealed class KafkaIngestPipeline
                 if (tick)
                 {
                     nextTick = now + (long)TickInterval.TotalMilliseconds;
-                    _parser.SetClock(now, now);
                     MeasureLag(consumer);
                     HoldForOutput(consumer);
                 }
@@ -346,25 +345,15 @@ public sealed class KafkaIngestPipeline
 
     private void Accept(ConsumeResult<RecordBytes?, RecordBytes?> record, IngestBatch batch)
     {
-        // Key and value were copied into _key and _value during Consume (RecordBytes), not into new arrays.
-        ReadOnlySpan<byte> value = _value.Bytes;
-        RejectReason reason = _parser.Parse(value, out FunnelEvent evt);
+        // Key and value were copied into _key and _value during Consume (RecordBytes), not into new arrays;
+        // the batch copies them into its arena, and the engine thread parses them there.
         int source = SourceOf(record);
         long offset = record.Offset.Value;
-        if (reason == RejectReason.None)
-        {
-            // A partition no longer assigned (a race with revocation) counts as source 0, as before; its offset is never stored.
-            if (source >= 0)
-                batch.Add(evt, source, _partitionOfSource[source]!, covered: true, offset, _key.Bytes, _key.IsNull, value, record.Message.Headers);
-            else
-                batch.Add(evt, 0, record.TopicPartition, covered: false, offset, _key.Bytes, _key.IsNull, value, record.Message.Headers);
-            return;
-        }
-        batch.Rejected[(int)reason]++; // counted when applied, with the checkpoint that covers it
-        batch.HasRejected = true;
-        _deadLetters?.Publish(record.TopicPartition, offset, _key.IsNull ? null : _key.Bytes.ToArray(), value.ToArray(), record.Message.Headers, reason);
+        // A partition no longer assigned (a race with revocation) counts as source 0, as before; its offset is never stored.
         if (source >= 0)
-            batch.Covers(source, _partitionOfSource[source]!, offset);
+            batch.Add(source, _partitionOfSource[source]!, covered: true, offset, _key.Bytes, _key.IsNull, _value.Bytes, record.Message.Headers);
+        else
+            batch.Add(0, record.TopicPartition, covered: false, offset, _key.Bytes, _key.IsNull, _value.Bytes, record.Message.Headers);
     }
 
     /// <summary>The source id of the record's partition, or -1 if the partition is not (or no longer) assigned.</summary>
@@ -867,10 +856,16 @@ public sealed class KafkaIngestPipeline
     {
         FunnelEngine engine = _engine;
         GatedOutput?.Release(Volatile.Read(ref _durableCapture));
-        engine.SetProcessingTime(Now());
+        long now = Now();
+        engine.SetProcessingTime(now);
         _stats.AddConsumed(batch.Consumed);
-        if (batch.HasRejected)
-            _stats.AddRejected(batch.Rejected);
+        // Parsed here rather than on the consumer thread: the consumer thread, which also runs the
+        // client's own per-record work, was the one at 100% of a core while catching up (issue 8,
+        // benchmarks/RESULTS.md). Rejected records are counted and dead-lettered now, before the
+        // checkpoint and the dead-letter mark below that cover them.
+        _parser.SetClock(now, now);
+        bool anyRejected = batch.Parse(_parser) > 0;
+        RejectReason[] reasons = batch.Reasons;
         foreach (int source in batch.AddedSources)
             engine.AddSource(source);
         foreach ((string instance, byte[] checkpoint) in batch.DedupImports)
@@ -884,15 +879,10 @@ public sealed class KafkaIngestPipeline
         {
             if (i + PrefetchDistance < batch.Count)
                 engine.Prefetch(events[i + PrefetchDistance]);
-            if (engine.Process(events[i], sources[i]) == EventOutcome.Late)
-            {
-                _stats.AddRejected(RejectReason.Late);
-                if (_deadLetters is { } dlq)
-                {
-                    (TopicPartition tp, long offset, byte[]? key, byte[] value, Headers? headers) = batch.Original(i);
-                    dlq.Publish(tp, offset, key, value, headers, RejectReason.Late);
-                }
-            }
+            if (anyRejected && reasons[i] != RejectReason.None)
+                Reject(batch, i, reasons[i]);
+            else if (engine.Process(events[i], sources[i]) == EventOutcome.Late)
+                Reject(batch, i, RejectReason.Late);
         }
         foreach (int source in batch.RemovedSources)
             engine.RemoveSource(source);
@@ -908,6 +898,17 @@ public sealed class KafkaIngestPipeline
         batch.ReleaseRecords();
         _applied.Enqueue(batch);
         barrier?.Set();
+    }
+
+    /// <summary>Engine thread: counts record <paramref name="i"/> of the batch as rejected and dead-letters it.</summary>
+    private void Reject(IngestBatch batch, int i, RejectReason reason)
+    {
+        _stats.AddRejected(reason);
+        if (_deadLetters is { } dlq)
+        {
+            (TopicPartition tp, long offset, byte[]? key, byte[] value, Headers? headers) = batch.Original(i);
+            dlq.Publish(tp, offset, key, value, headers, reason);
+        }
     }
 
     /// <summary>Engine thread: imports the remembered ids of a previous owner's checkpoint (see <see cref="ImportDedupOf"/>).</summary>

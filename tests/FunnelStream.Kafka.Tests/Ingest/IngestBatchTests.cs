@@ -15,7 +15,7 @@ public class IngestBatchTests
     private static readonly TopicPartition Clicks = new("funnel.clicks", 1);
 
     private static void Add(IngestBatch batch, long offset, string? key, string value, Headers? headers = null) =>
-        batch.Add(default(FunnelEvent), 0, Clicks, covered: true, offset,
+        batch.Add(0, Clicks, covered: true, offset,
             key is null ? [] : Encoding.UTF8.GetBytes(key), key is null, Encoding.UTF8.GetBytes(value), headers);
 
     [Fact]
