@@ -13,12 +13,13 @@ namespace FunnelStream.Kafka.Ingest;
 /// barrier to signal once applied. Pooled: the engine thread returns it after use.
 /// </summary>
 /// <remarks>
-/// The original records are kept as the batch's own copy of their key and value bytes, in an arena
-/// of 64 KB chunks reused from batch to batch, with their offsets and the client's header objects: no allocation per
-/// record (issue 8). A batch is full at <c>capacity</c> events or once its arena holds
-/// <see cref="ArenaLimit"/> bytes, so large records make smaller batches, not large arenas.
+/// The records are in a <see cref="RecordStore"/>: the batch's own copy of their key and value bytes, in an
+/// arena of chunks of up to 64 KB reused from batch to batch, with their offsets and the client's header
+/// objects: no allocation per record (issue 8). The engine thread hands the store back as soon as it has
+/// applied the batch (<see cref="DetachRecords"/>). A batch is full at <c>capacity</c> events or once its
+/// arena holds <see cref="ArenaLimit"/> bytes, so large records make smaller batches, not large arenas.
 /// </remarks>
-internal sealed class IngestBatch(int capacity)
+internal sealed class IngestBatch(int capacity, bool withRecords = true)
 {
     /// <summary>
     /// Records a new batch has room for before its per-record arrays grow (doubling, up to the capacity).
@@ -27,7 +28,9 @@ internal sealed class IngestBatch(int capacity)
     /// hundred of them wait behind a checkpoint save. Preallocated at 1,024 records with a 64 KB arena
     /// chunk (~170 KB each) that pool reached ~670 batches, 110 MB, all of it promoted to gen 2 as it
     /// grew: the small-object-budget gen-2 collections of the load harness's freshness phase (2026-12-02,
-    /// traced with dotnet-gcdump). A batch now costs what its largest fill needed.
+    /// traced with dotnet-gcdump). A batch now costs what its largest fill needed, and since its records
+    /// are pooled apart (<see cref="RecordStore"/>) only the stores of the batches being filled, queued or
+    /// applied exist: at most the channel's capacity plus three (the consumer holds a full batch and the next one while it waits for room).
     /// </summary>
     internal const int InitialRecords = 32;
 
@@ -47,45 +50,55 @@ internal sealed class IngestBatch(int capacity)
     /// </summary>
     internal const int ChunkBytes = 1 << ChunkShift;
 
-    private const int ChunkShift = 16;
+    internal const int ChunkShift = 16;
 
-    // Positions in the arena: chunk << ChunkShift | offset, or ~n for the n-th record of its own.
-    private readonly List<byte[]> _chunks = [new byte[Math.Min(FirstChunkBytes, ChunkBytes)]];
-    private readonly List<byte[]> _oversized = [];
-    private int _chunk;
-    private int _chunkUsed;
-    private int _arenaUsed;
+    // The records, in a store of their own: the engine thread hands it back (to the consumer's
+    // store pool) as soon as the batch is applied, while the batch itself may wait for output
+    // acknowledgements and a checkpoint save before its offsets are stored. See RecordStore.
+    private RecordStore? _records = withRecords ? new(capacity) : null;
 
     /// <summary>The arrays the arena holds now (tests).</summary>
-    internal IEnumerable<byte[]> ArenaArrays => _chunks.Concat(_oversized);
+    internal IEnumerable<byte[]> ArenaArrays => Records.ArenaArrays;
 
-    private int[] _keyAt = new int[Math.Min(capacity, InitialRecords)];
-    private int[] _keyLength = new int[Math.Min(capacity, InitialRecords)];
-    private int[] _valueAt = new int[Math.Min(capacity, InitialRecords)];
-    private int[] _valueLength = new int[Math.Min(capacity, InitialRecords)];
-    private long[] _offsets = new long[Math.Min(capacity, InitialRecords)];
-    private TopicPartition?[] _partitions = new TopicPartition?[Math.Min(capacity, InitialRecords)];
-    private Headers?[] _headers = new Headers?[Math.Min(capacity, InitialRecords)];
-    private FunnelEvent[] _events = new FunnelEvent[Math.Min(capacity, InitialRecords)];
-    private RejectReason[] _reasons = new RejectReason[Math.Min(capacity, InitialRecords)];
-    private int[] _sources = new int[Math.Min(capacity, InitialRecords)];
+    private RecordStore Records => _records ?? throw new InvalidOperationException("the batch's records were handed back after it was applied");
 
     /// <summary>
     /// The parsed events, <see cref="Count"/> of them from the start (the array may be longer; it grows as
     /// the batch fills), once <see cref="Parse"/> has run; <c>default</c> where <see cref="Reasons"/> is not <see cref="RejectReason.None"/>.
     /// </summary>
-    public FunnelEvent[] Events => _events;
+    public FunnelEvent[] Events => Records.Events;
 
     /// <summary>Why each record was rejected by <see cref="Parse"/>, or <see cref="RejectReason.None"/>.</summary>
-    public RejectReason[] Reasons => _reasons;
+    public RejectReason[] Reasons => Records.Reasons;
 
     /// <summary>The source of each of <see cref="Events"/>.</summary>
-    public int[] Sources => _sources;
+    public int[] Sources => Records.Sources;
 
     /// <summary>Records the batch has room for now, before growing (tests).</summary>
-    internal int Room => _events.Length;
+    internal int Room => Records.Room;
 
-    public int Count { get; private set; }
+    /// <summary>Records in the batch (0 once its records were handed back).</summary>
+    public int Count => _records?.Count ?? 0;
+
+    /// <summary>Whether the batch holds a record store (one handed back after applying is replaced before the batch is filled again).</summary>
+    public bool HasRecords => _records is not null;
+
+    /// <summary>Engine thread, once the batch is applied: takes its records out, emptied, to hand back for another batch.</summary>
+    public RecordStore DetachRecords()
+    {
+        RecordStore records = Records;
+        records.Clear();
+        _records = null;
+        return records;
+    }
+
+    /// <summary>Consumer thread: gives a batch whose records were handed back an (empty) store to fill.</summary>
+    public void AttachRecords(RecordStore records)
+    {
+        if (_records is not null)
+            throw new InvalidOperationException("the batch already holds a record store");
+        _records = records;
+    }
 
     private long[] _nextBySource = new long[8];
     private TopicPartition?[] _partitionBySource = new TopicPartition?[8];
@@ -134,7 +147,7 @@ internal sealed class IngestBatch(int capacity)
     /// <summary>The engine thread's number of <see cref="Checkpoint"/> (1, 2, ...), for releasing output it holds once durable.</summary>
     public long CheckpointNumber { get; set; }
 
-    public bool IsFull => Count == capacity || _arenaUsed >= ArenaLimit;
+    public bool IsFull => _records is { } r && r.IsFull;
 
     public bool IsEmpty => Count == 0 && CoveredSources.Count == 0 && AddedSources.Count == 0 && RemovedSources.Count == 0 && Barrier is null && Consumed == 0;
 
@@ -146,90 +159,19 @@ internal sealed class IngestBatch(int capacity)
     public void Add(int source, TopicPartition partition, bool covered, long offset,
         ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, Headers? headers)
     {
-        int i = Count;
-        if (i == _events.Length)
-            Grow();
-        _sources[i] = source;
-        _partitions[i] = partition;
-        _offsets[i] = offset;
-        _headers[i] = headers;
-        _keyAt[i] = Append(key);
-        _keyLength[i] = keyIsNull ? -1 : key.Length;
-        _valueAt[i] = Append(value);
-        _valueLength[i] = value.Length;
-        Count = i + 1;
+        Records.Add(source, partition, offset, key, keyIsNull, value, headers);
         if (covered)
             Covers(source, partition, offset);
-    }
-
-    private void Grow()
-    {
-        int length = Math.Min(capacity, _events.Length * 2);
-        Array.Resize(ref _events, length);
-        Array.Resize(ref _reasons, length);
-        Array.Resize(ref _sources, length);
-        Array.Resize(ref _keyAt, length);
-        Array.Resize(ref _keyLength, length);
-        Array.Resize(ref _valueAt, length);
-        Array.Resize(ref _valueLength, length);
-        Array.Resize(ref _offsets, length);
-        Array.Resize(ref _partitions, length);
-        Array.Resize(ref _headers, length);
     }
 
     /// <summary>
     /// Engine thread: parses every record's value into <see cref="Events"/>, and notes in <see cref="Reasons"/>
     /// why one is rejected. Returns how many were.
     /// </summary>
-    public int Parse(EventParser parser)
-    {
-        int rejected = 0;
-        for (int i = 0; i < Count; i++)
-        {
-            RejectReason reason = parser.Parse(Stored(_valueAt[i], _valueLength[i]), out _events[i]);
-            _reasons[i] = reason;
-            if (reason != RejectReason.None)
-                rejected++;
-        }
-        return rejected;
-    }
+    public int Parse(EventParser parser) => Records.Parse(parser);
 
     /// <summary>Event <paramref name="i"/>'s original record: partition, offset, key (<c>null</c>: none), value and headers.</summary>
-    public (TopicPartition Partition, long Offset, byte[]? Key, byte[] Value, Headers? Headers) Original(int i) =>
-        (_partitions[i]!, _offsets[i], _keyLength[i] < 0 ? null : Stored(_keyAt[i], _keyLength[i]).ToArray(),
-            Stored(_valueAt[i], _valueLength[i]).ToArray(), _headers[i]);
-
-    private ReadOnlySpan<byte> Stored(int at, int length) =>
-        at < 0 ? _oversized[~at] : _chunks[at >> ChunkShift].AsSpan(at & (ChunkBytes - 1), length);
-
-    /// <summary>Drops the references to the records' header objects once applied (the batch may wait for deliveries before it is reused).</summary>
-    public void ReleaseRecords()
-    {
-        Array.Clear(_headers, 0, Count);
-        Array.Clear(_partitions, 0, Count);
-    }
-
-    private int Append(ReadOnlySpan<byte> bytes)
-    {
-        _arenaUsed += bytes.Length;
-        if (bytes.Length > ChunkBytes)
-        {
-            _oversized.Add(bytes.ToArray());
-            return ~(_oversized.Count - 1);
-        }
-        while (_chunkUsed + bytes.Length > _chunks[_chunk].Length)
-        {
-            // The next chunk, reused or new: 4, 8, 16, 32, then 64 KB; one too small for the record is skipped.
-            _chunk++;
-            _chunkUsed = 0;
-            if (_chunk == _chunks.Count)
-                _chunks.Add(new byte[Math.Max(Math.Min(ChunkBytes, FirstChunkBytes << Math.Min(_chunk, 8)), bytes.Length)]);
-        }
-        bytes.CopyTo(_chunks[_chunk].AsSpan(_chunkUsed));
-        int at = _chunk << ChunkShift | _chunkUsed;
-        _chunkUsed += bytes.Length;
-        return at;
-    }
+    public (TopicPartition Partition, long Offset, byte[]? Key, byte[] Value, Headers? Headers) Original(int i) => Records.Original(i);
 
     /// <summary>
     /// Notes that the batch covers <paramref name="offset"/> of <paramref name="partition"/> (source
@@ -256,12 +198,7 @@ internal sealed class IngestBatch(int capacity)
 
     public void Reset()
     {
-        ReleaseRecords();
-        Count = 0;
-        _arenaUsed = 0;
-        _chunk = 0;
-        _chunkUsed = 0;
-        _oversized.Clear();
+        _records?.Clear();
         foreach (int source in CoveredSources)
             _partitionBySource[source] = null;
         CoveredSources.Clear();

@@ -16,6 +16,7 @@ public sealed partial class IngestStats
     private long _brokerErrors;
     private volatile PartitionLag[] _lag = [];
     private volatile int _assigned;
+    private volatile int _recordStores;
 
     /// <summary>Records read from Kafka, counted when the engine thread applies their batch (so a checkpoint covers exactly them).</summary>
     public long Consumed => Volatile.Read(ref _consumed);
@@ -35,6 +36,13 @@ public sealed partial class IngestStats
     /// <summary>Lag per assigned partition, as last measured (about once a second).</summary>
     public IReadOnlyList<PartitionLag> Lag => _lag;
 
+    /// <summary>
+    /// Record stores the pipeline has made (consumer thread): the bulk of its batches, at most the batches
+    /// being filled, queued for the engine or applied at once, i.e. the channel's capacity plus three (the consumer holds a full batch and the next one while it waits for room),
+    /// however many applied batches wait for acknowledgements or a checkpoint save.
+    /// </summary>
+    public int RecordStores => _recordStores;
+
     /// <summary>Rejected records of <paramref name="reason"/>.</summary>
     public long Rejected(RejectReason reason) => Volatile.Read(ref _rejected[(int)reason]);
 
@@ -42,14 +50,7 @@ public sealed partial class IngestStats
 
     internal void AddRejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
 
-    internal void AddRejected(int[] byReason)
-    {
-        for (int i = 0; i < byReason.Length; i++)
-        {
-            if (byReason[i] != 0)
-                Interlocked.Add(ref _rejected[i], byReason[i]);
-        }
-    }
+    internal void SetRecordStores(int made) => _recordStores = made;
 
     internal void AddDeadLettered() => Interlocked.Increment(ref _deadLettered);
 

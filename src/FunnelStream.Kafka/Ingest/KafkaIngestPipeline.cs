@@ -63,7 +63,10 @@ public sealed class KafkaIngestPipeline
     private readonly RecordBytes _key = new();
     private readonly RecordBytes _value = new();
     private readonly ConcurrentQueue<IngestBatch> _applied = new();
+    // Consumer thread: batches whose offsets are stored, without their record stores, which the engine thread
+    // hands back to _stores as soon as it has applied them.
     private readonly Stack<IngestBatch> _free = new();
+    private readonly RecordStorePool _stores;
     private readonly Dictionary<TopicPartition, int> _sources = [];
     private readonly Stack<int> _freeSources = new();
     private TopicPartition?[] _partitionOfSource = new TopicPartition?[8];
@@ -111,6 +114,7 @@ public sealed class KafkaIngestPipeline
         _logger = logger;
         _time = time;
         _deadLetters = options.DeadLetterTopic is { Length: > 0 } dlq ? new DeadLetterPublisher(producer, dlq, stats, logger) : null;
+        _stores = new RecordStorePool(options.BatchSize);
         _toEngine = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(options.ChannelCapacity)
         {
             SingleReader = true,
@@ -813,7 +817,16 @@ public sealed class KafkaIngestPipeline
         _stats.SetLag([.. lag], _sources.Count);
     }
 
-    private IngestBatch Rent() => _free.Count > 0 ? _free.Pop() : new IngestBatch(_options.BatchSize);
+    private IngestBatch Rent()
+    {
+        IngestBatch batch = _free.Count > 0 ? _free.Pop() : new IngestBatch(_options.BatchSize, withRecords: false);
+        if (!batch.HasRecords)
+        {
+            batch.AttachRecords(_stores.Rent());
+            _stats.SetRecordStores(_stores.Created);
+        }
+        return batch;
+    }
 
     /// <summary>Hands the current batch to the engine thread and starts a new one.</summary>
     private void SendCurrent()
@@ -894,8 +907,9 @@ public sealed class KafkaIngestPipeline
         ManualResetEventSlim? barrier = batch.Barrier;
         batch.DeliveryMark = DeliveryGate?.Mark() ?? 0;
         batch.DeadLetterMark = _deadLetters?.Mark() ?? 0; // covers the dead letters of this batch, published before it was sent
-        // The batch may wait for output deliveries before its offsets are stored: release the record headers now.
-        batch.ReleaseRecords();
+        // The batch may wait for output deliveries and a checkpoint save before its offsets are stored; its
+        // records are done with now, and their store goes back for another batch (RecordStore).
+        _stores.Return(batch.DetachRecords());
         _applied.Enqueue(batch);
         barrier?.Set();
     }

@@ -142,4 +142,32 @@ public class IngestBatchTests
         Assert.InRange(added, IngestBatch.ArenaLimit / 60_003, IngestBatch.ArenaLimit / 60_003 + 1);
         Assert.Equal(large, Encoding.UTF8.GetString(batch.Original(added - 1).Value));
     }
+
+    [Fact]
+    public void DetachRecords_AfterApplying_BatchKeepsItsOffsetsAndTheStoreFillsAnotherBatch()
+    {
+        var applied = new IngestBatch(1024);
+        var headers = new Headers { { "trace", [7] } };
+        for (int i = 0; i < 100; i++)
+            Add(applied, 10 + i, "k", "value " + i, headers);
+
+        RecordStore store = applied.DetachRecords();
+
+        // What the consumer thread still needs of an applied batch: the offsets it covers.
+        Assert.Equal(0, applied.Count);
+        Assert.False(applied.HasRecords);
+        Assert.Equal((Clicks, 110L), applied.NextOffset(0));
+        Assert.Throws<InvalidOperationException>(() => applied.Events);
+        // The store is emptied, keeps its grown arrays, and holds no reference to the client's objects.
+        Assert.Equal(0, store.Count);
+        Assert.Equal(128, store.Room);
+
+        var next = new IngestBatch(1024, withRecords: false);
+        next.AttachRecords(store);
+        Add(next, 500, null, "reused");
+        Assert.Equal(128, next.Room);
+        Assert.Equal("reused", Encoding.UTF8.GetString(next.Original(0).Value));
+        Assert.Null(next.Original(0).Headers);
+        Assert.Throws<InvalidOperationException>(() => next.AttachRecords(new RecordStore(1024)));
+    }
 }
