@@ -111,7 +111,15 @@ internal sealed class KnownEventSet
     }
 
     /// <summary>The distinct (source topic, partition, offset) of the records on the dead-letter topic; retried dead letters collapse.</summary>
-    public static HashSet<string> DeadLetterSources(string bootstrapServers, string topic = "funnel.dlq")
+    public static HashSet<string> DeadLetterSources(string bootstrapServers, string topic = "funnel.dlq") =>
+        [.. DeadLetterHeaders(bootstrapServers, topic).Select(h =>
+        {
+            string H(string name) => Encoding.UTF8.GetString(h.GetLastBytes(name));
+            return $"{H("funnelstream-source-topic")}/{H("funnelstream-source-partition")}/{H("funnelstream-source-offset")}";
+        })];
+
+    /// <summary>The headers of every record on the dead-letter topic, partition by partition in offset order.</summary>
+    public static List<Headers> DeadLetterHeaders(string bootstrapServers, string topic = "funnel.dlq")
     {
         using IConsumer<byte[], byte[]> consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -124,7 +132,7 @@ internal sealed class KnownEventSet
         using IAdminClient admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)).ToList();
         consumer.Assign(partitions);
-        var sources = new HashSet<string>();
+        var headers = new List<Headers>();
         int eof = 0;
         DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (eof < partitions.Count && DateTime.UtcNow < until)
@@ -137,9 +145,8 @@ internal sealed class KnownEventSet
                 eof++;
                 continue;
             }
-            string H(string name) => Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(name));
-            sources.Add($"{H("funnelstream-source-topic")}/{H("funnelstream-source-partition")}/{H("funnelstream-source-offset")}");
+            headers.Add(r.Message.Headers);
         }
-        return sources;
+        return headers;
     }
 }

@@ -353,11 +353,15 @@ public sealed class KafkaIngestPipeline
         // the batch copies them into its arena, and the engine thread parses them there.
         int source = SourceOf(record);
         long offset = record.Offset.Value;
+        // The client makes a Headers object for every record, empty for most. Kept, the empty ones lived
+        // as long as their batch, across a collection or two while catching up (65k of them in a full
+        // channel), and were promoted toward gen 2; dropped here, they die young.
+        Headers? headers = record.Message.Headers is { Count: > 0 } h ? h : null;
         // A partition no longer assigned (a race with revocation) counts as source 0, as before; its offset is never stored.
         if (source >= 0)
-            batch.Add(source, _partitionOfSource[source]!, covered: true, offset, _key.Bytes, _key.IsNull, _value.Bytes, record.Message.Headers);
+            batch.Add(source, _partitionOfSource[source]!, covered: true, offset, _key.Bytes, _key.IsNull, _value.Bytes, headers);
         else
-            batch.Add(0, record.TopicPartition, covered: false, offset, _key.Bytes, _key.IsNull, _value.Bytes, record.Message.Headers);
+            batch.Add(0, record.TopicPartition, covered: false, offset, _key.Bytes, _key.IsNull, _value.Bytes, headers);
     }
 
     /// <summary>The source id of the record's partition, or -1 if the partition is not (or no longer) assigned.</summary>
