@@ -14,13 +14,22 @@ colors = ["#888888" if row["name"].startswith("B") else "#1f77b4" if row["name"]
 
 def bars(ax, key, title, fmt):
     vals = [row.get(key) or 0 for row in rows]
-    ax.bar(names, vals, color=colors)
+    rounds = [row.get(key + "_by_round") or [] for row in rows]
+    if any(len(r) > 1 for r in rounds):
+        # The bar is the median round; the whisker spans the slowest to the fastest round.
+        low = [v - min(r) if r else 0 for v, r in zip(vals, rounds)]
+        high = [max(r) - v if r else 0 for v, r in zip(vals, rounds)]
+        ax.bar(names, vals, color=colors, yerr=[low, high], capsize=3, ecolor="#444444")
+    else:
+        ax.bar(names, vals, color=colors)
     ax.set_title(title)
-    ax.tick_params(axis="x", rotation=30)
+    ax.tick_params(axis="x", rotation=35, labelsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")  # long row names end under their bar instead of overlapping
     for i, v in enumerate(vals):
         ax.annotate(fmt.format(v), (i, v), ha="center", va="bottom", fontsize=8)
 
-bars(axes[0], "events_per_second", "events/s (higher is better)", "{:,.0f}")
+bars(axes[0], "events_per_second", "events/s, median round (higher is better)", "{:,.0f}")
 bars(axes[1], "cpu_us_per_event", "CPU µs per event", "{:.2f}")
 bars(axes[2], "bytes_per_event", "managed bytes per event", "{:.0f}")
 f = r["freshness"]
