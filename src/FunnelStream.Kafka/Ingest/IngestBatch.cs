@@ -17,41 +17,10 @@ namespace FunnelStream.Kafka.Ingest;
 /// arena of chunks of up to 64 KB reused from batch to batch, with their offsets and the client's header
 /// objects: no allocation per record (issue 8). The engine thread hands the store back as soon as it has
 /// applied the batch (<see cref="DetachRecords"/>). A batch is full at <c>capacity</c> events or once its
-/// arena holds <see cref="ArenaLimit"/> bytes, so large records make smaller batches, not large arenas.
+/// arena holds <see cref="RecordStore.ArenaLimit"/> bytes, so large records make smaller batches, not large arenas.
 /// </remarks>
 internal sealed class IngestBatch(int capacity, bool withRecords = true)
 {
-    /// <summary>
-    /// Records a new batch has room for before its per-record arrays grow (doubling, up to the capacity).
-    /// Batches are pooled, and the pool grows to the most batches ever in flight: at a steady
-    /// 50,000 events/s most batches are sent by an empty poll with a few dozen records, and a few
-    /// hundred of them wait behind a checkpoint save. Preallocated at 1,024 records with a 64 KB arena
-    /// chunk (~170 KB each) that pool reached ~670 batches, 110 MB, all of it promoted to gen 2 as it
-    /// grew: the small-object-budget gen-2 collections of the load harness's freshness phase (2026-12-02,
-    /// traced with dotnet-gcdump). A batch now costs what its largest fill needed, and since its records
-    /// are pooled apart (<see cref="RecordStore"/>) only the stores of the batches being filled, queued or
-    /// applied exist: at most the channel's capacity plus three (the consumer holds a full batch and the next one while it waits for room).
-    /// </summary>
-    internal const int InitialRecords = 32;
-
-    /// <summary>Bytes of a new batch's first arena chunk; each later chunk is twice the one before, up to <see cref="ChunkBytes"/>.</summary>
-    internal const int FirstChunkBytes = 4096;
-
-    /// <summary>Arena bytes at which a batch counts as full (one record more may pass it).</summary>
-    public const int ArenaLimit = 256 * 1024;
-
-    /// <summary>
-    /// The most bytes per arena chunk: 64 KB, under the large-object threshold (85,000 bytes). The pool grows to
-    /// as many batches as are ever in flight, each allocated once; with one arena array that grew by
-    /// doubling (to 128 and 256 KB for 1,024 records of ~160 B), every new batch was large-object-heap
-    /// memory, which counts toward a gen-2 collection: ~300 such arrays in the first 100 s of a
-    /// load-harness run at 50,000/s (traced with dotnet-trace). A record too large for a chunk gets an
-    /// array of its own, dropped on <see cref="Reset"/>.
-    /// </summary>
-    internal const int ChunkBytes = 1 << ChunkShift;
-
-    internal const int ChunkShift = 16;
-
     // The records, in a store of their own: the engine thread hands it back (to the consumer's
     // store pool) as soon as the batch is applied, while the batch itself may wait for output
     // acknowledgements and a checkpoint save before its offsets are stored. See RecordStore.

@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using FunnelStream.Events;
-using static FunnelStream.Kafka.Ingest.IngestBatch;
 
 namespace FunnelStream.Kafka.Ingest;
 
@@ -23,6 +22,36 @@ namespace FunnelStream.Kafka.Ingest;
 /// </remarks>
 internal sealed class RecordStore(int capacity)
 {
+    /// <summary>
+    /// Records a new store has room for before its per-record arrays grow (doubling, up to the capacity).
+    /// When the records stayed with their batches, the pool grew to the most batches ever in flight: at a
+    /// steady 50,000 events/s most batches are sent by an empty poll with a few dozen records, and a few
+    /// hundred of them waited behind a checkpoint save. Preallocated at 1,024 records with a 64 KB arena
+    /// chunk (~170 KB each) that pool reached ~670 batches, 110 MB, all of it promoted to gen 2 as it
+    /// grew: the small-object-budget gen-2 collections of the load harness's freshness phase (2026-12-02,
+    /// traced with dotnet-gcdump). A store now costs what its largest fill needed, and only the stores of
+    /// the batches being filled, queued or applied exist: at most the channel's capacity plus three (the
+    /// consumer holds a full batch and the next one while it waits for room).
+    /// </summary>
+    internal const int InitialRecords = 32;
+
+    /// <summary>Bytes of a new store's first arena chunk; each later chunk is twice the one before, up to <see cref="ChunkBytes"/>.</summary>
+    internal const int FirstChunkBytes = 4096;
+
+    /// <summary>Arena bytes at which a store, and its batch, counts as full (one record more may pass it).</summary>
+    public const int ArenaLimit = 256 * 1024;
+
+    /// <summary>
+    /// The most bytes per arena chunk: 64 KB, under the large-object threshold (85,000 bytes). Each store
+    /// is allocated once and reused; with one arena array that grew by doubling (to 128 and 256 KB for
+    /// 1,024 records of ~160 B), every new one was large-object-heap memory, which counts toward a gen-2
+    /// collection: ~300 such arrays in the first 100 s of a load-harness run at 50,000/s (traced with
+    /// dotnet-trace). A record too large for a chunk gets an array of its own, dropped on <see cref="Clear"/>.
+    /// </summary>
+    internal const int ChunkBytes = 1 << ChunkShift;
+
+    private const int ChunkShift = 16;
+
     // Positions in the arena: chunk << ChunkShift | offset, or ~n for the n-th record of its own.
     private readonly List<byte[]> _chunks = [new byte[Math.Min(FirstChunkBytes, ChunkBytes)]];
     private readonly List<byte[]> _oversized = [];

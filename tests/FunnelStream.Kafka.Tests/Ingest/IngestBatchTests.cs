@@ -82,12 +82,12 @@ public class IngestBatchTests
         for (int i = 0; i < 20; i++)
             Add(batch, i, "k" + i, "v" + i);
 
-        Assert.Equal(IngestBatch.InitialRecords, batch.Room);
-        Assert.True(batch.ArenaArrays.Sum(a => a.Length) <= IngestBatch.FirstChunkBytes);
+        Assert.Equal(RecordStore.InitialRecords, batch.Room);
+        Assert.True(batch.ArenaArrays.Sum(a => a.Length) <= RecordStore.FirstChunkBytes);
         Assert.False(batch.IsFull);
         for (int i = 20; i < 200; i++)
             Add(batch, i, "k" + i, new string('v', 150)); // ~30 KB of records: chunks of 4, 8, 16 KB, not 64
-        Assert.InRange(batch.ArenaArrays.Sum(a => a.Length), 180 * 150, 4 * IngestBatch.FirstChunkBytes + 32 * 1024);
+        Assert.InRange(batch.ArenaArrays.Sum(a => a.Length), 180 * 150, 4 * RecordStore.FirstChunkBytes + 32 * 1024);
         batch.Reset();
         for (int i = 0; i < 20; i++)
             Add(batch, i, "k" + i, "v" + i);
@@ -112,7 +112,7 @@ public class IngestBatchTests
     public void Add_RecordLargerThanAChunk_KeptWholeAndDroppedOnReset()
     {
         var batch = new IngestBatch(1024);
-        string huge = new('h', IngestBatch.ChunkBytes + 1000);
+        string huge = new('h', RecordStore.ChunkBytes + 1000);
         Add(batch, 1, "before", "small");
         Add(batch, 2, "k", huge);
         Add(batch, 3, "after", "small too");
@@ -122,7 +122,7 @@ public class IngestBatchTests
         Assert.Equal("small too", Encoding.UTF8.GetString(batch.Original(2).Value));
 
         batch.Reset();
-        Assert.DoesNotContain(batch.ArenaArrays, a => a.Length > IngestBatch.ChunkBytes); // not kept for the next batch
+        Assert.DoesNotContain(batch.ArenaArrays, a => a.Length > RecordStore.ChunkBytes); // not kept for the next batch
         Add(batch, 4, "k", "next");
         Assert.Equal("next", Encoding.UTF8.GetString(batch.Original(0).Value));
     }
@@ -139,7 +139,7 @@ public class IngestBatchTests
             added++;
         }
 
-        Assert.InRange(added, IngestBatch.ArenaLimit / 60_003, IngestBatch.ArenaLimit / 60_003 + 1);
+        Assert.InRange(added, RecordStore.ArenaLimit / 60_003, RecordStore.ArenaLimit / 60_003 + 1);
         Assert.Equal(large, Encoding.UTF8.GetString(batch.Original(added - 1).Value));
     }
 
