@@ -84,7 +84,20 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>
+    /// Whether the process has exited; once it has, its last stderr and stdout lines are in
+    /// <see cref="Stderr"/> and <see cref="Stdout"/> too (they arrive asynchronously, after the exit).
+    /// </summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (!_process.HasExited)
+                return false;
+            _process.WaitForExit(); // drains the redirected output, as Run and WaitForExit do
+            return true;
+        }
+    }
 
     public int ExitCode => _process.ExitCode;
 
