@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -12,10 +13,18 @@ namespace FunnelStream.Engine.State;
 /// <see cref="Evictions"/>. Single-threaded.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Open addressing with linear probing, at most half full. Removal (expiry, eviction) compacts the
 /// table in place in one sequential pass, so lookups never step over tombstones and no second table
 /// is needed: at the default cap the table is 8M slots (96 MB), and rebuilding it into a fresh one
 /// cost three random writes per id kept, every quarter of the cap (issue 8, DedupBenchmarks).
+/// </para>
+/// <para>
+/// Growing doubles the table, and the ids move into the new one a few slots per insert rather than
+/// all at once: moving two million ids at once held the engine thread for 100-220 ms, which decided
+/// the freshness p99 at high rates (issue 8, benchmarks/RESULTS.md). While the move lasts, an id is
+/// looked up in the new table and then in the old one, which stays unchanged until the move ends.
+/// </para>
 /// </remarks>
 internal sealed class DedupSet
 {
@@ -40,6 +49,22 @@ internal sealed class DedupSet
     private Snapshot? _snapshot;
     private int[] _tagged = new int[256];
     private int _taggedCount;
+    // While growing: the previous table, unchanged, whose ids move into _keys/_buckets from slot
+    // _moveFrom on, MovesPerInsert slots per insert. Null when not growing.
+    private NativeTable<ulong>? _oldKeys;
+    private NativeTable<int>? _oldBuckets;
+    private int _oldMask;
+    private int _moveFrom;
+    // The page faults of the table grown last, taken on a pool thread (NativeTable.Populate); waited
+    // for before that table could be freed.
+    private Task? _populating;
+
+    /// <summary>
+    /// Slots of the previous table moved per insert while growing. The move must end before the new
+    /// table is half full: it starts a quarter full, so it has as many inserts as the old table has
+    /// slots, halved; 8 per insert ends it four times sooner than that.
+    /// </summary>
+    internal const int MovesPerInsert = 8;
 
     /// <param name="horizon">How long (event time, behind the watermark) an id is remembered.</param>
     /// <param name="maxEntries">The most ids remembered at once.</param>
@@ -56,6 +81,9 @@ internal sealed class DedupSet
     }
 
     public int Count { get; private set; }
+
+    /// <summary>Whether ids are still moving from the previous table into a grown one.</summary>
+    internal bool IsGrowing => _oldKeys is not null;
 
     /// <summary>Ids forgotten before their horizon because the set was full.</summary>
     public long Evictions { get; private set; }
@@ -83,8 +111,25 @@ internal sealed class DedupSet
             if (k == idHash)
                 return -1;
             if (k == 0)
-                return i;
+                return _oldKeys is null || !InOldTable(idHash) ? i : -1;
             i = (i + 1) & _mask;
+        }
+    }
+
+    /// <summary>Whether the previous table (growing) holds <paramref name="idHash"/>; ids not yet moved are only there.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool InOldTable(ulong idHash)
+    {
+        NativeTable<ulong> keys = _oldKeys!;
+        int i = (int)idHash & _oldMask;
+        while (true)
+        {
+            ulong k = keys[i];
+            if (k == idHash)
+                return true;
+            if (k == 0)
+                return false;
+            i = (i + 1) & _oldMask;
         }
     }
 
@@ -107,6 +152,8 @@ internal sealed class DedupSet
             _newestBucket = bucket;
         _perMinute[(int)bucket & (_perMinute.Length - 1)]++;
         Count++;
+        if (_oldKeys is not null)
+            MoveSome();
         if (Count * 2 > _keys.Length || Count >= _maxEntries)
             Maintain();
     }
@@ -125,6 +172,8 @@ internal sealed class DedupSet
             int i = (int)idHash & _mask;
             Sse.Prefetch0(_keys.AddressOf(i));
             Sse.Prefetch0(_buckets.AddressOf(i));
+            if (_oldKeys is { } old)
+                Sse.Prefetch0(old.AddressOf((int)idHash & _oldMask));
         }
     }
 
@@ -141,7 +190,7 @@ internal sealed class DedupSet
     {
         EndSnapshot();
         WriteHeader(w);
-        WriteEntries(w, _keys, _buckets, Count);
+        WriteEntries(w, new Tables(_keys, _buckets, _oldKeys, _oldBuckets, _moveFrom), Count);
     }
 
     /// <summary>Evictions, capacity and count: what precedes the ids.</summary>
@@ -172,19 +221,36 @@ internal sealed class DedupSet
         EndSnapshot();
         var w = new Checkpoints.CheckpointWriter(output);
         WriteHeader(w);
-        return _snapshot = new Snapshot(w, _keys, _buckets, Count);
+        return _snapshot = new Snapshot(w, new Tables(_keys, _buckets, _oldKeys, _oldBuckets, _moveFrom), Count);
     }
 
     /// <summary>
-    /// The ids with their minutes, 12 bytes each, in table order, skipping empty slots and the ones
-    /// filled since a snapshot began (complemented minute); exactly <paramref name="count"/> of them.
+    /// Where the ids are: the table, and while growing the previous one, whose slots from
+    /// <paramref name="MoveFrom"/> on hold the ids not yet moved (the ones before it are in the table).
     /// </summary>
-    private static void WriteEntries(Checkpoints.CheckpointWriter w, NativeTable<ulong> keys, NativeTable<int> buckets, int count)
+    internal readonly record struct Tables(NativeTable<ulong> Keys, NativeTable<int> Buckets, NativeTable<ulong>? OldKeys, NativeTable<int>? OldBuckets, int MoveFrom);
+
+    /// <summary>
+    /// The ids with their minutes, 12 bytes each, in table order (the table's, then while growing the
+    /// previous table's not yet moved), skipping empty slots and the ones filled since a snapshot began
+    /// (complemented minute); exactly <paramref name="count"/> of them.
+    /// </summary>
+    private static void WriteEntries(Checkpoints.CheckpointWriter w, Tables tables, int count)
+    {
+        int total = WriteEntries(w, tables.Keys, tables.Buckets, 0);
+        if (tables.OldKeys is { } oldKeys)
+            total += WriteEntries(w, oldKeys, tables.OldBuckets!, tables.MoveFrom);
+        if (total != count)
+            throw new InvalidOperationException($"dedup snapshot wrote {total} ids where the set held {count}: the table changed under it");
+    }
+
+    /// <summary>Writes the ids of <paramref name="keys"/> from slot <paramref name="from"/> on; returns how many.</summary>
+    private static int WriteEntries(Checkpoints.CheckpointWriter w, NativeTable<ulong> keys, NativeTable<int> buckets, int from)
     {
         // A block of ids per GetSpan/Advance rather than two calls per field: a capped set is millions of ids.
         const int EntryBytes = 12;
         const int BlockBytes = 4096 * EntryBytes;
-        int j = 0;
+        int j = from;
         int total = 0;
         while (j < keys.Length)
         {
@@ -207,8 +273,7 @@ internal sealed class DedupSet
             w.Advance(written);
             total += written / EntryBytes;
         }
-        if (total != count)
-            throw new InvalidOperationException($"dedup snapshot wrote {total} ids where the set held {count}: the table changed under it");
+        return total;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -246,18 +311,16 @@ internal sealed class DedupSet
     {
         private const int Open = 0, Writing = 1, Written = 2;
         private readonly Checkpoints.CheckpointWriter _output;
-        private readonly NativeTable<ulong> _keys;
-        private readonly NativeTable<int> _buckets;
+        private readonly Tables _tables;
         private readonly int _count;
         private readonly ManualResetEventSlim _written = new();
         private int _state;
         private Exception? _failure;
 
-        internal Snapshot(Checkpoints.CheckpointWriter output, NativeTable<ulong> keys, NativeTable<int> buckets, int count)
+        internal Snapshot(Checkpoints.CheckpointWriter output, Tables tables, int count)
         {
             _output = output;
-            _keys = keys;
-            _buckets = buckets;
+            _tables = tables;
             _count = count;
         }
 
@@ -281,7 +344,7 @@ internal sealed class DedupSet
             }
             try
             {
-                WriteEntries(_output, _keys, _buckets, _count);
+                WriteEntries(_output, _tables, _count);
             }
             catch (Exception e)
             {
@@ -303,6 +366,7 @@ internal sealed class DedupSet
     public void ReadFrom(ref Checkpoints.CheckpointReader r)
     {
         EndSnapshot();
+        FinishGrowing();
         if (Count != 0)
             throw new InvalidOperationException("ids can only be restored into an empty dedup set");
         long evictions = r.ReadInt64();
@@ -312,6 +376,7 @@ internal sealed class DedupSet
             throw new InvalidDataException($"dedup table of {capacity} slots holding {count} ids ({evictions} evictions) is not valid");
         if (capacity != _keys.Length)
         {
+            WaitPopulated();
             _keys.Dispose();
             _buckets.Dispose();
             _keys = new NativeTable<ulong>(capacity, _hugePages);
@@ -411,6 +476,7 @@ internal sealed class DedupSet
     private void Maintain()
     {
         EndSnapshot(); // removing and growing move ids: the snapshot must not see that
+        FinishGrowing(); // removal compacts one table in place
         if (_oldestBucket < _keepFrom)
             RemoveOlderThan(_keepFrom, countAsEvictions: false);
         if (Count >= _maxEntries)
@@ -520,28 +586,80 @@ internal sealed class DedupSet
         _newestBucket = newest;
     }
 
+    /// <summary>Doubles the table; the ids move into the new one over the next inserts (<see cref="MoveSome"/>).</summary>
     private void Grow()
     {
+        WaitPopulated(); // the table about to become the previous one is freed after the move
         int capacity = _keys.Length * 2;
+        _oldKeys = _keys;
+        _oldBuckets = _buckets;
+        _oldMask = _mask;
+        _moveFrom = 0;
         var keys = new NativeTable<ulong>(capacity, _hugePages);
         var buckets = new NativeTable<int>(capacity, _hugePages);
-        int mask = capacity - 1;
-        for (int j = 0; j < _keys.Length; j++)
+        _keys = keys;
+        _buckets = buckets;
+        _mask = capacity - 1;
+        if ((long)capacity * sizeof(ulong) >= LargeTables.MinMappedBytes)
+            _populating = Task.Run(() =>
+            {
+                keys.Populate();
+                buckets.Populate();
+            });
+    }
+
+    private void WaitPopulated()
+    {
+        _populating?.Wait();
+        _populating = null;
+    }
+
+    /// <summary>
+    /// Moves the ids of the next <see cref="MovesPerInsert"/> slots of the previous table into the
+    /// table, and frees the previous one when all have moved. Not while a snapshot is open: it reads
+    /// both tables as they were when it began (<see cref="Tables"/>), so moving waits for its end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void MoveSome()
+    {
+        if (_snapshot is not null)
+            return;
+        MoveUpTo(Math.Min(_moveFrom + MovesPerInsert, _oldKeys!.Length));
+    }
+
+    /// <summary>Moves every id still in the previous table, if growing (before removal, which works on one table). No snapshot open.</summary>
+    private void FinishGrowing()
+    {
+        if (_oldKeys is not null)
+            MoveUpTo(_oldKeys.Length);
+    }
+
+    private void MoveUpTo(int end)
+    {
+        Debug.Assert(_snapshot is null);
+        NativeTable<ulong> oldKeys = _oldKeys!;
+        NativeTable<int> oldBuckets = _oldBuckets!;
+        NativeTable<ulong> keys = _keys;
+        int mask = _mask;
+        for (int j = _moveFrom; j < end; j++)
         {
-            ulong k = _keys[j];
+            ulong k = oldKeys[j];
             if (k == 0)
                 continue;
             int i = (int)k & mask;
             while (keys[i] != 0)
                 i = (i + 1) & mask;
             keys[i] = k;
-            buckets[i] = _buckets[j];
+            _buckets[i] = oldBuckets[j];
         }
-        // No snapshot reads the old tables now (growing ends it first): they are freed at once.
-        _keys.Dispose();
-        _buckets.Dispose();
-        _keys = keys;
-        _buckets = buckets;
-        _mask = mask;
+        _moveFrom = end;
+        if (end == oldKeys.Length)
+        {
+            // Every id has moved and no snapshot reads the previous table: it is freed at once.
+            oldKeys.Dispose();
+            oldBuckets.Dispose();
+            _oldKeys = null;
+            _oldBuckets = null;
+        }
     }
 }

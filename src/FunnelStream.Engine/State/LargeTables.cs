@@ -24,11 +24,21 @@ namespace FunnelStream.Engine.State;
 /// spend the budget that triggers gen-2 collections (the load harness counted them; benchmarks/RESULTS.md).
 /// The GC never sees native memory. A table is freed when its owner disposes it, or by its finalizer.
 /// </para>
+/// <para>
+/// Why mapped, not allocated and cleared: on Linux a large table is an anonymous mapping, which the
+/// kernel hands out zeroed page by page as it is first written. Clearing a 96 MB table on allocation
+/// held the engine thread 100-150 ms when the dedup set doubled (issue 8, benchmarks/RESULTS.md); a
+/// mapping costs microseconds, and <see cref="NativeTable{T}.Populate"/> lets another thread take the
+/// page faults ahead of the owner.
+/// </para>
 /// </remarks>
 internal static partial class LargeTables
 {
     /// <summary>Below this many bytes a table gets no advice (it would not span a huge page).</summary>
     public const long MinAdvisedBytes = 4L << 20;
+
+    /// <summary>From this many bytes a table is mapped rather than allocated and cleared (Linux).</summary>
+    public const long MinMappedBytes = 1L << 20;
 
     internal const long HugePageBytes = 2L << 20;
     private const int MadvHugePage = 14;
@@ -51,6 +61,55 @@ internal static partial class LargeTables
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
+
+    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20, MadvPopulateWrite = 23;
+
+    /// <summary>
+    /// Maps <paramref name="bytes"/> of zeroed memory, 2 MB-aligned, advised for huge pages when
+    /// <paramref name="advise"/>; 0 where mapping is not available (not Linux, or it failed), and the
+    /// caller then allocates. The mapping is <see cref="MappedBytes"/> long.
+    /// </summary>
+    internal static nint Map(long bytes, bool advise)
+    {
+        if (!OperatingSystem.IsLinux())
+            return 0;
+        long mapped = MappedBytes(bytes);
+        nint raw;
+        try
+        {
+            raw = Mmap(0, (nuint)(mapped + HugePageBytes), ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return 0;
+        }
+        if (raw == -1)
+            return 0;
+        // Over-mapped by a huge page; the unaligned head and the tail beyond the table go back at once.
+        nint start = (nint)(((long)raw + HugePageBytes - 1) & ~(HugePageBytes - 1));
+        if (start != raw)
+            _ = Munmap(raw, (nuint)(start - raw));
+        long tail = (long)raw + mapped + HugePageBytes - ((long)start + mapped);
+        if (tail > 0)
+            _ = Munmap((nint)((long)start + mapped), (nuint)tail);
+        if (advise)
+            AdviseHugePages(start, mapped);
+        return start;
+    }
+
+    /// <summary>How long the mapping of a table of <paramref name="bytes"/> is: whole 4 KB pages.</summary>
+    internal static long MappedBytes(long bytes) => (bytes + 4095) & ~4095L;
+
+    internal static void Unmap(nint start, long bytes) => _ = Munmap(start, (nuint)MappedBytes(bytes));
+
+    /// <summary>Faults in every page of a mapping, writable, without changing its contents (Linux 5.14+; elsewhere nothing). Any thread.</summary>
+    internal static void Populate(nint start, long bytes) => _ = Madvise(start, (nuint)MappedBytes(bytes), MadvPopulateWrite);
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap")]
+    private static partial int Munmap(nint address, nuint length);
 }
 
 /// <summary>
@@ -61,6 +120,8 @@ internal static partial class LargeTables
 internal sealed unsafe class NativeTable<T> : IDisposable where T : unmanaged
 {
     private T* _items;
+    // Whether _items is a mapping (LargeTables.Map) rather than an allocation.
+    private readonly bool _mapped;
 
     /// <param name="length">Elements, all zero.</param>
     /// <param name="hugePages">Whether a table of at least <see cref="LargeTables.MinAdvisedBytes"/> asks for huge pages; <c>false</c> only to measure the difference.</param>
@@ -69,10 +130,18 @@ internal sealed unsafe class NativeTable<T> : IDisposable where T : unmanaged
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         long bytes = (long)length * sizeof(T);
         bool advise = hugePages && bytes >= LargeTables.MinAdvisedBytes;
-        _items = (T*)NativeMemory.AlignedAlloc((nuint)bytes, advise ? (nuint)LargeTables.HugePageBytes : 64);
-        if (advise)
-            LargeTables.AdviseHugePages((nint)_items, bytes);
-        NativeMemory.Clear(_items, (nuint)bytes);
+        if (bytes >= LargeTables.MinMappedBytes && LargeTables.Map(bytes, advise) is var start and not 0)
+        {
+            _items = (T*)start;
+            _mapped = true;
+        }
+        else
+        {
+            _items = (T*)NativeMemory.AlignedAlloc((nuint)bytes, advise ? (nuint)LargeTables.HugePageBytes : 64);
+            if (advise)
+                LargeTables.AdviseHugePages((nint)_items, bytes);
+            NativeMemory.Clear(_items, (nuint)bytes);
+        }
         Length = length;
     }
 
@@ -91,6 +160,17 @@ internal sealed unsafe class NativeTable<T> : IDisposable where T : unmanaged
         }
     }
 
+    /// <summary>
+    /// Takes the page faults of the whole table now, on the calling thread, so that its owner's first
+    /// writes do not (a mapped table; otherwise nothing to do). Safe while the owner reads and writes
+    /// it; not after <see cref="Dispose"/>.
+    /// </summary>
+    public void Populate()
+    {
+        if (_mapped && _items != null)
+            LargeTables.Populate((nint)_items, (long)Length * sizeof(T));
+    }
+
     /// <summary>The address of the element at <paramref name="index"/>, for prefetching.</summary>
     public T* AddressOf(int index) => _items + index;
 
@@ -104,7 +184,10 @@ internal sealed unsafe class NativeTable<T> : IDisposable where T : unmanaged
     {
         if (_items == null)
             return;
-        NativeMemory.AlignedFree(_items);
+        if (_mapped)
+            LargeTables.Unmap((nint)_items, (long)Length * sizeof(T));
+        else
+            NativeMemory.AlignedFree(_items);
         _items = null;
     }
 }

@@ -44,6 +44,7 @@ public class DedupSetTests
     [InlineData(4, 5000, 120)]
     [InlineData(5, 1024, 0)]
     [InlineData(6, 2048, 60, 9_000, false)] // no watermark: remembered minutes span more than the per-minute ring
+    [InlineData(7, 1100, 30)] // the cap (1,100) comes while the table grows (2,048 to 4,096 slots at 1,025 ids)
     public void TryAdd_RandomStreamWithExpiryAndEviction_MatchesPreviousImplementation(int seed, int maxEntries, int horizonMinutes, int backMinutes = 90, bool expire = true)
     {
         var set = new DedupSet(TimeSpan.FromMinutes(horizonMinutes), maxEntries);
@@ -75,6 +76,38 @@ public class DedupSetTests
         Assert.True(set.Evictions > 0); // the cap was reached, not only expiry
     }
 
+    /// <summary>
+    /// Growing doubles the table and moves the ids over the following inserts, a few slots each: while
+    /// they move, every id added before is still found, and the move ends before the new table could
+    /// need to grow again.
+    /// </summary>
+    [Fact]
+    public void TryAdd_Growing_IdsMoveOverTheNextInsertsAndStayRemembered()
+    {
+        var set = new DedupSet(TimeSpan.FromHours(24), maxEntries: 1_000_000);
+        ulong next = 1;
+        while (next <= 32_768)
+            Assert.True(set.TryAdd(next++ * 0x9E3779B97F4A7C15UL, 0));
+        Assert.False(set.IsGrowing);                // 65,536 slots, half full; earlier moves over
+        Assert.True(set.TryAdd(next++ * 0x9E3779B97F4A7C15UL, 0));
+        Assert.True(set.IsGrowing);                 // the 32,769th id doubles it
+        ulong before = next - 1;
+
+        int inserts = 0;
+        var rng = new Random(3);
+        while (set.IsGrowing)
+        {
+            Assert.True(set.TryAdd(next++ * 0x9E3779B97F4A7C15UL, 0));
+            inserts++;
+            for (int n = 0; n < 4; n++)             // ids from before growing, moved or not yet
+                Assert.False(set.TryAdd((ulong)rng.NextInt64(1, (long)before + 1) * 0x9E3779B97F4A7C15UL, 0));
+        }
+        Assert.Equal(65_536 / DedupSet.MovesPerInsert, inserts);
+        Assert.True(set.Count * 2 < 131_072);       // ended well before the grown table is half full
+        for (ulong i = 1; i < next; i++)
+            Assert.False(set.TryAdd(i * 0x9E3779B97F4A7C15UL, 0));
+    }
+
     /// <summary>Past 4 MB the tables are huge-page advised (<see cref="LargeTables"/>); the set answers the same, prefetch hints included.</summary>
     [Fact]
     public void TryAdd_LargeHugePageTableWithPrefetch_MatchesPreviousImplementation()
@@ -99,6 +132,7 @@ public class DedupSetTests
     [InlineData(1000, true)]
     [InlineData(3_000_000, true)]
     [InlineData(3_000_000, false)]
+    [InlineData(131_073, true)] // just past the mapped size (1 MB): a mapping's last, partial page
     public void NativeTable_AnySize_ZeroedWritableToTheEndAndFreed(int length, bool hugePages)
     {
         using var table = new NativeTable<ulong>(length, hugePages);
@@ -107,5 +141,37 @@ public class DedupSetTests
             Assert.Equal(0UL, table[i]);
         table[length - 1] = 1; // writable to the end
         Assert.Equal(1UL, table[length - 1]);
+    }
+
+    /// <summary>
+    /// Populating a table (a grown dedup table, on a pool thread) while its owner writes to it loses
+    /// none of the owner's writes and leaves the rest zero.
+    /// </summary>
+    [Fact]
+    public void NativeTable_PopulatedWhileWritten_KeepsEveryWrite()
+    {
+        const int Length = 4_000_000; // 32 MB: mapped, huge-page advised
+        using var table = new NativeTable<ulong>(Length, hugePages: true);
+        var rng = new Random(5);
+        var written = new Dictionary<int, ulong>();
+        using var started = new ManualResetEventSlim();
+        var populate = new Thread(() =>
+        {
+            started.Set();
+            table.Populate();
+        });
+        populate.Start();
+        started.Wait();
+        for (int n = 0; n < 200_000; n++)
+        {
+            int i = rng.Next(Length);
+            ulong v = (ulong)rng.NextInt64(1, long.MaxValue);
+            table[i] = v;
+            written[i] = v;
+        }
+        populate.Join();
+        table.Populate(); // again, after the writes: still changes nothing
+        for (int i = 0; i < Length; i++)
+            Assert.Equal(written.TryGetValue(i, out ulong v) ? v : 0UL, table[i]);
     }
 }
