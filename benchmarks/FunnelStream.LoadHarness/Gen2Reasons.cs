@@ -22,6 +22,10 @@ internal sealed class Gen2Reasons : EventListener
     private readonly Dictionary<string, int> _counts = [];
     private readonly Dictionary<(string Type, long Size), (int Ticks, long Bytes)> _large = [];
     private readonly List<double> _times = [];
+    // GCStart's time by the collection's number, until its GCEnd gives the pause; the gen-2 pauses in order.
+    private readonly Dictionary<uint, DateTime> _open = [];
+    private readonly List<double> _pausesMs = [];
+    private double _longestYoungMs;
     private long _startedAt;
     private bool _counting;
 
@@ -32,6 +36,9 @@ internal sealed class Gen2Reasons : EventListener
             _counts.Clear();
             _large.Clear();
             _times.Clear();
+            _open.Clear();
+            _pausesMs.Clear();
+            _longestYoungMs = 0;
             _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             _counting = true;
         }
@@ -67,6 +74,17 @@ internal sealed class Gen2Reasons : EventListener
             return [.. _times];
     }
 
+    /// <summary>
+    /// How long each gen-2 collection since <see cref="Start"/> took, GCStart to GCEnd in ms, in the
+    /// order of <see cref="Times"/> (all blocking here: the worker runs without concurrent GC); and the
+    /// longest gen-0 or gen-1 collection. The engine thread stands still for a blocking collection.
+    /// </summary>
+    public (List<double> Gen2Ms, double LongestYoungMs) Pauses()
+    {
+        lock (_counts)
+            return ([.. _pausesMs], _longestYoungMs);
+    }
+
     protected override void OnEventSourceCreated(EventSource source)
     {
         if (source.Name == "Microsoft-Windows-DotNETRuntime")
@@ -96,9 +114,30 @@ internal sealed class Gen2Reasons : EventListener
             }
             return;
         }
+        if (e.EventName.StartsWith("GCEnd", StringComparison.Ordinal))
+        {
+            uint number = Field(e, "Count"), ended = Field(e, "Depth");
+            lock (_counts)
+            {
+                if (_counting && _open.Remove(number, out DateTime began))
+                {
+                    double ms = (e.TimeStamp - began).TotalMilliseconds;
+                    if (ended == 2)
+                        _pausesMs.Add(ms);
+                    else
+                        _longestYoungMs = Math.Max(_longestYoungMs, ms);
+                }
+            }
+            return;
+        }
         if (!e.EventName.StartsWith("GCStart", StringComparison.Ordinal))
             return;
         uint depth = Field(e, "Depth");
+        lock (_counts)
+        {
+            if (_counting)
+                _open[Field(e, "Count")] = e.TimeStamp;
+        }
         if (depth != 2)
             return;
         uint reason = Field(e, "Reason");

@@ -103,6 +103,7 @@ var (lastE2e, series, scrapes, counted) = await WorkerRun.ThroughputAsync(bootst
 Cost e2e = e2eRounds.Median;
 List<string> gen2Why = gen2Reasons.Stop();
 List<double> gen2Times = gen2Reasons.Times();
+(List<double> gen2Pauses, double longestYoungPause) = gen2Reasons.Pauses();
 List<string> largeAllocations = gen2Reasons.LargeAllocations();
 // B3 at the same rate: half the maximum rate of the worker, the slower side.
 Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
@@ -167,6 +168,8 @@ var ratios = new JsonObject
     ["gen2_during_e2e_and_freshness"] = lastE2e.Gen2 + fresh.Cost.Gen2,
     ["gen2_reasons"] = new JsonArray([.. gen2Why.Select(r => (JsonNode)r)]),
     ["gen2_seconds_after_start"] = new JsonArray([.. gen2Times.Select(t => (JsonNode)Math.Round(t, 1))]),
+    ["gen2_pause_ms"] = new JsonArray([.. gen2Pauses.Select(t => (JsonNode)Math.Round(t, 1))]),
+    ["longest_gen0_gen1_pause_ms"] = Math.Round(longestYoungPause, 1),
     ["large_object_allocations"] = new JsonArray([.. largeAllocations.Select(r => (JsonNode)r)]),
 };
 Console.WriteLine("| ratio | value | target |");
@@ -184,7 +187,9 @@ Console.WriteLine($"| freshness p99 − B3 p99 | {fresh.P99Ms - b3.P99Ms:F2} ms 
 Console.WriteLine($"| Gen2 collections (E2E + {o.FreshnessDuration.TotalMinutes:0.##} min freshness) | {lastE2e.Gen2 + fresh.Cost.Gen2} | 0 (10-min run: --minutes 10) |");
 if (gen2Why.Count > 0)
     Console.WriteLine($"\nGen2 collections by reason (E2E scraping + freshness): {string.Join(", ", gen2Why)}; "
-        + $"at {string.Join(", ", gen2Times.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))} s after the scraping row's worker started (the freshness phase starts when that row ends)");
+        + $"at {string.Join(", ", gen2Times.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))} s after the scraping row's worker started (the freshness phase starts when that row ends); "
+        + $"each held the process {string.Join(", ", gen2Pauses.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+Console.WriteLine($"Longest gen0/gen1 collection (E2E scraping + freshness): {longestYoungPause.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} ms");
 if (largeAllocations.Count > 0)
     Console.WriteLine($"Large-object allocations (E2E scraping + freshness), most bytes first: {string.Join("; ", largeAllocations)}");
 
