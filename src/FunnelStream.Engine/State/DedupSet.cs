@@ -55,9 +55,13 @@ internal sealed class DedupSet
     private NativeTable<int>? _oldBuckets;
     private int _oldMask;
     private int _moveFrom;
-    // The page faults of the table grown last, taken on a pool thread (NativeTable.Populate); waited
-    // for before that table could be freed.
-    private Task? _populating;
+    // The doubled table once the set is half full, until it grows into it: mapped, its page faults
+    // taken on a pool thread (NativeTable.Populate, _nextReady), so that the engine's first writes to
+    // it do not stop on them (14 faults of 4-8 ms each right after a swap into an unpopulated 96 MB
+    // table). Until it is ready the set goes on filling its table, up to MaxLoadWaiting.
+    private NativeTable<ulong>? _nextKeys;
+    private NativeTable<int>? _nextBuckets;
+    private Task? _nextReady;
 
     /// <summary>
     /// Slots of the previous table moved per insert while growing. The move must end before the new
@@ -65,6 +69,9 @@ internal sealed class DedupSet
     /// slots, halved; 8 per insert ends it four times sooner than that.
     /// </summary>
     internal const int MovesPerInsert = 8;
+
+    /// <summary>How full (5/8) the table may get while the doubled one is made ready; past it the set waits for it.</summary>
+    private const int MaxLoadEighths = 5;
 
     /// <param name="horizon">How long (event time, behind the watermark) an id is remembered.</param>
     /// <param name="maxEntries">The most ids remembered at once.</param>
@@ -84,6 +91,18 @@ internal sealed class DedupSet
 
     /// <summary>Whether ids are still moving from the previous table into a grown one.</summary>
     internal bool IsGrowing => _oldKeys is not null;
+
+    /// <summary>Whether the doubled table is being made ready, the set half full or more.</summary>
+    internal bool IsPreparingToGrow => _nextKeys is not null;
+
+    /// <summary>Slots of the table taking ids now.</summary>
+    internal int TableLength => _keys.Length;
+
+    /// <summary>
+    /// The table's size as far as the set's behaviour goes: the doubled one's while it is made ready,
+    /// as if the set had grown at once (checkpoints keep it; see <see cref="WriteTo"/>).
+    /// </summary>
+    private int Capacity => _nextKeys?.Length ?? _keys.Length;
 
     /// <summary>Ids forgotten before their horizon because the set was full.</summary>
     public long Evictions { get; private set; }
@@ -155,7 +174,12 @@ internal sealed class DedupSet
         if (_oldKeys is not null)
             MoveSome();
         if (Count * 2 > _keys.Length || Count >= _maxEntries)
-            Maintain();
+        {
+            if (_nextKeys is null || Count >= _maxEntries)
+                Maintain();
+            else
+                GrowWhenReady();
+        }
     }
 
     /// <summary>
@@ -197,7 +221,7 @@ internal sealed class DedupSet
     private void WriteHeader(Checkpoints.CheckpointWriter w)
     {
         w.WriteInt64(Evictions);
-        w.WriteInt32(_keys.Length);
+        w.WriteInt32(Capacity);
         w.WriteInt32(Count);
     }
 
@@ -374,9 +398,9 @@ internal sealed class DedupSet
         int count = r.ReadCount(12);
         if (evictions < 0 || capacity < _keys.Length || capacity > 1 << 30 || !System.Numerics.BitOperations.IsPow2(capacity) || (long)count * 2 > capacity)
             throw new InvalidDataException($"dedup table of {capacity} slots holding {count} ids ({evictions} evictions) is not valid");
+        DiscardNext();
         if (capacity != _keys.Length)
         {
-            WaitPopulated();
             _keys.Dispose();
             _buckets.Dispose();
             _keys = new NativeTable<ulong>(capacity, _hugePages);
@@ -475,8 +499,11 @@ internal sealed class DedupSet
 
     private void Maintain()
     {
-        EndSnapshot(); // removing and growing move ids: the snapshot must not see that
-        FinishGrowing(); // removal compacts one table in place
+        if (_oldestBucket < _keepFrom || Count >= _maxEntries)
+        {
+            EndSnapshot(); // removing moves ids: the snapshot must not see that
+            FinishGrowing(); // removal compacts one table in place
+        }
         if (_oldestBucket < _keepFrom)
             RemoveOlderThan(_keepFrom, countAsEvictions: false);
         if (Count >= _maxEntries)
@@ -586,32 +613,68 @@ internal sealed class DedupSet
         _newestBucket = newest;
     }
 
-    /// <summary>Doubles the table; the ids move into the new one over the next inserts (<see cref="MoveSome"/>).</summary>
+    /// <summary>
+    /// Doubles the table, once the doubled one is ready (see <see cref="_nextKeys"/>); until then the
+    /// set goes on in its table and <see cref="GrowWhenReady"/> looks again at each insert. The ids
+    /// move into the new table over the next inserts (<see cref="MoveSome"/>).
+    /// </summary>
     private void Grow()
     {
-        WaitPopulated(); // the table about to become the previous one is freed after the move
-        int capacity = _keys.Length * 2;
+        if (_nextKeys is null)
+        {
+            int capacity = _keys.Length * 2;
+            var keys = new NativeTable<ulong>(capacity, _hugePages);
+            var buckets = new NativeTable<int>(capacity, _hugePages);
+            _nextKeys = keys;
+            _nextBuckets = buckets;
+            _nextReady = (long)capacity * sizeof(ulong) >= LargeTables.MinMappedBytes
+                ? Task.Run(() =>
+                {
+                    keys.Populate();
+                    buckets.Populate();
+                })
+                : Task.CompletedTask;
+        }
+        GrowWhenReady();
+    }
+
+    /// <summary>
+    /// Grows into the doubled table when it is ready and no snapshot is open (its tagged slots are in
+    /// this table), or regardless once the table is <see cref="MaxLoadEighths"/> full. Expiry and
+    /// eviction are not redone here: they ran when the set became half full, as if it had grown then.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowWhenReady()
+    {
+        bool full = (long)Count * 8 > (long)_keys.Length * MaxLoadEighths;
+        if (!full && (!_nextReady!.IsCompleted || _snapshot is not null))
+            return;
+        EndSnapshot();
+        FinishGrowing(); // a move still going on (only if snapshots held it up this long)
+        _nextReady!.Wait();
         _oldKeys = _keys;
         _oldBuckets = _buckets;
         _oldMask = _mask;
         _moveFrom = 0;
-        var keys = new NativeTable<ulong>(capacity, _hugePages);
-        var buckets = new NativeTable<int>(capacity, _hugePages);
-        _keys = keys;
-        _buckets = buckets;
-        _mask = capacity - 1;
-        if ((long)capacity * sizeof(ulong) >= LargeTables.MinMappedBytes)
-            _populating = Task.Run(() =>
-            {
-                keys.Populate();
-                buckets.Populate();
-            });
+        _keys = _nextKeys!;
+        _buckets = _nextBuckets!;
+        _mask = _keys.Length - 1;
+        _nextKeys = null;
+        _nextBuckets = null;
+        _nextReady = null;
     }
 
-    private void WaitPopulated()
+    /// <summary>Frees the doubled table being made ready, if any (restoring into an empty set).</summary>
+    private void DiscardNext()
     {
-        _populating?.Wait();
-        _populating = null;
+        if (_nextKeys is null)
+            return;
+        _nextReady!.Wait();
+        _nextKeys.Dispose();
+        _nextBuckets!.Dispose();
+        _nextKeys = null;
+        _nextBuckets = null;
+        _nextReady = null;
     }
 
     /// <summary>

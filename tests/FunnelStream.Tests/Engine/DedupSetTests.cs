@@ -84,13 +84,15 @@ public class DedupSetTests
     [Fact]
     public void TryAdd_Growing_IdsMoveOverTheNextInsertsAndStayRemembered()
     {
+        // 32,768 slots to 65,536: below the mapped size (LargeTables.MinMappedBytes), so the doubled
+        // table is ready at once and the set grows at the insert that makes it more than half full.
         var set = new DedupSet(TimeSpan.FromHours(24), maxEntries: 1_000_000);
         ulong next = 1;
-        while (next <= 32_768)
+        while (next <= 16_384)
             Assert.True(set.TryAdd(next++ * 0x9E3779B97F4A7C15UL, 0));
-        Assert.False(set.IsGrowing);                // 65,536 slots, half full; earlier moves over
+        Assert.False(set.IsGrowing);                // 32,768 slots, half full; earlier moves over
         Assert.True(set.TryAdd(next++ * 0x9E3779B97F4A7C15UL, 0));
-        Assert.True(set.IsGrowing);                 // the 32,769th id doubles it
+        Assert.True(set.IsGrowing);                 // the 16,385th id doubles it
         ulong before = next - 1;
 
         int inserts = 0;
@@ -102,10 +104,45 @@ public class DedupSetTests
             for (int n = 0; n < 4; n++)             // ids from before growing, moved or not yet
                 Assert.False(set.TryAdd((ulong)rng.NextInt64(1, (long)before + 1) * 0x9E3779B97F4A7C15UL, 0));
         }
-        Assert.Equal(65_536 / DedupSet.MovesPerInsert, inserts);
-        Assert.True(set.Count * 2 < 131_072);       // ended well before the grown table is half full
+        Assert.Equal(32_768 / DedupSet.MovesPerInsert, inserts);
+        Assert.True(set.Count * 2 < 65_536);        // ended well before the grown table is half full
         for (ulong i = 1; i < next; i++)
             Assert.False(set.TryAdd(i * 0x9E3779B97F4A7C15UL, 0));
+    }
+
+    /// <summary>
+    /// A doubled table of the mapped size is made ready on a pool thread; meanwhile the set fills its
+    /// table past half, never past 5/8, answering as the previous implementation; then it grows, and
+    /// a checkpoint written meanwhile holds the doubled size (a table half full or more would not
+    /// restore otherwise).
+    /// </summary>
+    [Fact]
+    public void TryAdd_DoubledTableNotReadyYet_FillsUpToFiveEighthsThenGrows()
+    {
+        var set = new DedupSet(TimeSpan.FromHours(24), maxEntries: 4_000_000);
+        var reference = new DedupSetBaseline(TimeSpan.FromHours(24), 4_000_000);
+        var rng = new Random(21);
+        bool sawPreparing = false, sawWritten = false;
+        for (int i = 0; i < 600_000; i++)
+        {
+            ulong id = rng.Next(8) == 0 && i > 0 ? (ulong)rng.Next(1, i + 1) : (ulong)rng.NextInt64(1, long.MaxValue);
+            Assert.Equal(reference.TryAdd(id, i), set.TryAdd(id, i));
+            Assert.True((long)set.Count * 8 <= (long)set.TableLength * 5);
+            if (set.IsPreparingToGrow && set.Count * 2 > set.TableLength && !sawWritten)
+            {
+                sawPreparing = true;
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                set.WriteTo(new FunnelStream.Engine.Checkpoints.CheckpointWriter(buffer));
+                var restored = new DedupSet(TimeSpan.FromHours(24), maxEntries: 4_000_000);
+                var r = new FunnelStream.Engine.Checkpoints.CheckpointReader(buffer.WrittenSpan);
+                restored.ReadFrom(ref r);
+                Assert.Equal(set.Count, restored.Count);
+                Assert.Equal(set.TableLength * 2, restored.TableLength);
+                sawWritten = true;
+            }
+        }
+        Assert.Equal(reference.Count, set.Count);
+        Assert.True(sawPreparing, "the set never ran ahead of its doubled table (it was always ready at once)");
     }
 
     /// <summary>Past 4 MB the tables are huge-page advised (<see cref="LargeTables"/>); the set answers the same, prefetch hints included.</summary>
