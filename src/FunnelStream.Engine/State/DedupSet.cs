@@ -25,6 +25,12 @@ namespace FunnelStream.Engine.State;
 /// the freshness p99 at high rates (issue 8, benchmarks/RESULTS.md). While the move lasts, an id is
 /// looked up in the new table and then in the old one, which stays unchanged until the move ends.
 /// </para>
+/// <para>
+/// Removal works the same way (a sweep): the ids to forget are counted out at once from the per-minute
+/// counts and from then on are dead (their minute is before the sweep's cut), and the in-place
+/// compaction goes through the table a few clusters per insert. One pass over the 8M slots at the cap
+/// held the engine thread ~60 ms every million new ids (issue 8).
+/// </para>
 /// </remarks>
 internal sealed class DedupSet
 {
@@ -59,6 +65,14 @@ internal sealed class DedupSet
     // taken on a pool thread (NativeTable.Populate, _nextReady), so that the engine's first writes to
     // it do not stop on them (14 faults of 4-8 ms each right after a swap into an unpopulated 96 MB
     // table). Until it is ready the set goes on filling its table, up to MaxLoadWaiting.
+    // Sweeping (incremental removal): ids of the table whose minute is before _sweepBelow are dead,
+    // not yet compacted away; the pass goes on at slot _sweepAt, _sweepLeft slots to go. While growing,
+    // the previous table's dead ids are those before _oldDeadBelow (a sweep the growth took over).
+    private bool _sweeping;
+    private int _sweepBelow = int.MinValue;
+    private int _sweepAt;
+    private int _sweepLeft;
+    private int _oldDeadBelow = int.MinValue;
     private NativeTable<ulong>? _nextKeys;
     private NativeTable<int>? _nextBuckets;
     private Task? _nextReady;
@@ -69,6 +83,12 @@ internal sealed class DedupSet
     /// slots, halved; 8 per insert ends it four times sooner than that.
     /// </summary>
     internal const int MovesPerInsert = 8;
+
+    /// <summary>
+    /// Slots of the table a sweep goes through per insert (at least; it stops between clusters). At
+    /// the default cap a sweep then lasts ~260,000 inserts, a quarter of the million before the next.
+    /// </summary>
+    internal const int SweepSlotsPerInsert = 32;
 
     /// <summary>How full (5/8) the table may get while the doubled one is made ready; past it the set waits for it.</summary>
     private const int MaxLoadEighths = 5;
@@ -92,6 +112,9 @@ internal sealed class DedupSet
     /// <summary>Whether ids are still moving from the previous table into a grown one.</summary>
     internal bool IsGrowing => _oldKeys is not null;
 
+    /// <summary>Whether forgotten ids are still being compacted out of the table.</summary>
+    internal bool IsSweeping => _sweeping;
+
     /// <summary>Whether the doubled table is being made ready, the set half full or more.</summary>
     internal bool IsPreparingToGrow => _nextKeys is not null;
 
@@ -111,10 +134,13 @@ internal sealed class DedupSet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAdd(ulong idHash, long timestampMs)
     {
+        long bucket = Math.Max(0, timestampMs) / BucketMs;
+        if (bucket < _sweepBelow)
+            FinishSweep();
         int slot = FreeSlotFor(idHash);
         if (slot < 0)
             return false;
-        Insert(slot, idHash, Math.Max(0, timestampMs) / BucketMs);
+        Insert(slot, idHash, bucket);
         return true;
     }
 
@@ -127,7 +153,7 @@ internal sealed class DedupSet
         while (true)
         {
             ulong k = keys[i];
-            if (k == idHash)
+            if (k == idHash && !(_sweeping && IsDead(_buckets[i], _sweepBelow)))
                 return -1;
             if (k == 0)
                 return _oldKeys is null || !InOldTable(idHash) ? i : -1;
@@ -144,13 +170,17 @@ internal sealed class DedupSet
         while (true)
         {
             ulong k = keys[i];
-            if (k == idHash)
+            if (k == idHash && !IsDead(_oldBuckets![i], _oldDeadBelow))
                 return true;
             if (k == 0)
                 return false;
             i = (i + 1) & _oldMask;
         }
     }
+
+    /// <summary>Whether an id stored with <paramref name="bucket"/> (complemented while a snapshot is open) is before <paramref name="deadBelow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsDead(int bucket, int deadBelow) => (bucket < 0 ? ~bucket : bucket) < deadBelow;
 
     /// <summary>Puts <paramref name="idHash"/> with its minute into the empty <paramref name="slot"/>, keeping the counts, and makes room when needed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -173,6 +203,8 @@ internal sealed class DedupSet
         Count++;
         if (_oldKeys is not null)
             MoveSome();
+        else if (_sweeping)
+            SweepSome();
         if (Count * 2 > _keys.Length || Count >= _maxEntries)
         {
             if (_nextKeys is null || Count >= _maxEntries)
@@ -214,7 +246,7 @@ internal sealed class DedupSet
     {
         EndSnapshot();
         WriteHeader(w);
-        WriteEntries(w, new Tables(_keys, _buckets, _oldKeys, _oldBuckets, _moveFrom), Count);
+        WriteEntries(w, CurrentTables, Count);
     }
 
     /// <summary>Evictions, capacity and count: what precedes the ids.</summary>
@@ -245,14 +277,18 @@ internal sealed class DedupSet
         EndSnapshot();
         var w = new Checkpoints.CheckpointWriter(output);
         WriteHeader(w);
-        return _snapshot = new Snapshot(w, new Tables(_keys, _buckets, _oldKeys, _oldBuckets, _moveFrom), Count);
+        return _snapshot = new Snapshot(w, CurrentTables, Count);
     }
 
     /// <summary>
     /// Where the ids are: the table, and while growing the previous one, whose slots from
     /// <paramref name="MoveFrom"/> on hold the ids not yet moved (the ones before it are in the table).
     /// </summary>
-    internal readonly record struct Tables(NativeTable<ulong> Keys, NativeTable<int> Buckets, NativeTable<ulong>? OldKeys, NativeTable<int>? OldBuckets, int MoveFrom);
+    /// Ids before <paramref name="DeadBelow"/> (<paramref name="OldDeadBelow"/> in the previous table) are
+    /// forgotten, still to be swept out (<see cref="_sweeping"/>), and not written.
+    internal readonly record struct Tables(NativeTable<ulong> Keys, NativeTable<int> Buckets, int DeadBelow, NativeTable<ulong>? OldKeys, NativeTable<int>? OldBuckets, int MoveFrom, int OldDeadBelow);
+
+    private Tables CurrentTables => new(_keys, _buckets, _sweeping ? _sweepBelow : int.MinValue, _oldKeys, _oldBuckets, _moveFrom, _oldDeadBelow);
 
     /// <summary>
     /// The ids with their minutes, 12 bytes each, in table order (the table's, then while growing the
@@ -261,15 +297,15 @@ internal sealed class DedupSet
     /// </summary>
     private static void WriteEntries(Checkpoints.CheckpointWriter w, Tables tables, int count)
     {
-        int total = WriteEntries(w, tables.Keys, tables.Buckets, 0);
+        int total = WriteEntries(w, tables.Keys, tables.Buckets, 0, tables.DeadBelow);
         if (tables.OldKeys is { } oldKeys)
-            total += WriteEntries(w, oldKeys, tables.OldBuckets!, tables.MoveFrom);
+            total += WriteEntries(w, oldKeys, tables.OldBuckets!, tables.MoveFrom, tables.OldDeadBelow);
         if (total != count)
             throw new InvalidOperationException($"dedup snapshot wrote {total} ids where the set held {count}: the table changed under it");
     }
 
     /// <summary>Writes the ids of <paramref name="keys"/> from slot <paramref name="from"/> on; returns how many.</summary>
-    private static int WriteEntries(Checkpoints.CheckpointWriter w, NativeTable<ulong> keys, NativeTable<int> buckets, int from)
+    private static int WriteEntries(Checkpoints.CheckpointWriter w, NativeTable<ulong> keys, NativeTable<int> buckets, int from, int deadBelow)
     {
         // A block of ids per GetSpan/Advance rather than two calls per field: a capped set is millions of ids.
         const int EntryBytes = 12;
@@ -288,7 +324,7 @@ internal sealed class DedupSet
                 if (key == 0)
                     continue;
                 int bucket = buckets[j];
-                if (bucket < 0)
+                if (bucket < 0 || bucket < deadBelow)
                     continue;
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(block[written..], key);
                 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(block[(written + 8)..], bucket);
@@ -390,6 +426,7 @@ internal sealed class DedupSet
     public void ReadFrom(ref Checkpoints.CheckpointReader r)
     {
         EndSnapshot();
+        FinishSweep(); // dead ids may still fill slots of an empty set
         FinishGrowing();
         if (Count != 0)
             throw new InvalidOperationException("ids can only be restored into an empty dedup set");
@@ -446,6 +483,8 @@ internal sealed class DedupSet
             throw new ArgumentOutOfRangeException(nameof(idHash), $"dedup entry {idHash:x16} at minute {minute} is not valid");
         if (minute < _keepFrom)
             return false;
+        if (minute < _sweepBelow)
+            FinishSweep();
         int slot = FreeSlotFor(idHash);
         if (slot < 0)
             return false;
@@ -501,23 +540,142 @@ internal sealed class DedupSet
     {
         if (_oldestBucket < _keepFrom || Count >= _maxEntries)
         {
-            EndSnapshot(); // removing moves ids: the snapshot must not see that
+            FinishSweep();
             FinishGrowing(); // removal compacts one table in place
-        }
-        if (_oldestBucket < _keepFrom)
-            RemoveOlderThan(_keepFrom, countAsEvictions: false);
-        if (Count >= _maxEntries)
-        {
-            // Full: forget the oldest minutes until at most three quarters of the cap remain.
-            int target = _maxEntries / 4 * 3;
-            long cut = EvictionCut(target);
-            if (cut != long.MinValue)
-                RemoveOlderThan(cut, countAsEvictions: true);
-            while (Count > target && _oldestBucket != long.MaxValue)
-                RemoveOlderThan(_oldestBucket + 1, countAsEvictions: true);
+            if (!TryStartSweep())
+            {
+                EndSnapshot(); // removing at once moves ids: the snapshot must not see that
+                if (_oldestBucket < _keepFrom)
+                    RemoveOlderThan(_keepFrom, countAsEvictions: false);
+                if (Count >= _maxEntries)
+                {
+                    // Full: forget the oldest minutes until at most three quarters of the cap remain.
+                    int target = _maxEntries / 4 * 3;
+                    long cut = EvictionCut(target);
+                    if (cut != long.MinValue)
+                        RemoveOlderThan(cut, countAsEvictions: true);
+                    while (Count > target && _oldestBucket != long.MaxValue)
+                        RemoveOlderThan(_oldestBucket + 1, countAsEvictions: true);
+                }
+            }
         }
         if (Count * 2 > _keys.Length)
             Grow();
+    }
+
+    /// <summary>
+    /// Forgets what <see cref="Maintain"/> would remove at once (the ids past the expiry cut, then at the
+    /// cap the oldest minutes down to three quarters of it) by counting them out of the per-minute
+    /// counts now and sweeping their slots over the next inserts. <c>false</c>, changing nothing, when
+    /// the remembered minutes span more than the per-minute counts hold; the caller then removes at once.
+    /// </summary>
+    private bool TryStartSweep()
+    {
+        long oldest = _oldestBucket, newest = _newestBucket;
+        if (newest == long.MinValue || newest - oldest + 1 > _perMinute.Length)
+            return false;
+        int ring = _perMinute.Length - 1;
+        long cut = oldest;
+        int expired = 0, evicted = 0;
+        if (oldest < _keepFrom)
+        {
+            for (; cut < _keepFrom && cut <= newest; cut++)
+                expired += _perMinute[(int)cut & ring];
+            cut = Math.Max(cut, _keepFrom);
+        }
+        if (Count - expired >= _maxEntries)
+        {
+            // The cut of EvictionCut: whole minutes, oldest first, until at most three quarters remain.
+            int target = _maxEntries / 4 * 3;
+            int left = Count - expired;
+            for (; left > target && cut <= newest; cut++)
+            {
+                int n = _perMinute[(int)cut & ring];
+                left -= n;
+                evicted += n;
+            }
+        }
+        for (long m = oldest; m < cut && m <= newest; m++)
+            _perMinute[(int)m & ring] = 0;
+        Count -= expired + evicted;
+        Evictions += evicted;
+        if (Count == 0)
+        {
+            _oldestBucket = long.MaxValue;
+            _newestBucket = long.MinValue;
+        }
+        else
+        {
+            _oldestBucket = cut; // no id before it remains; the oldest may be later (only a bound)
+        }
+        if (expired + evicted == 0)
+            return true;
+        int start = 0;
+        while (_keys[start] != 0)
+            start++; // at most half full, so there is an empty slot
+        _sweeping = true;
+        _sweepBelow = (int)cut;
+        _sweepAt = (start + 1) & _mask;
+        _sweepLeft = _keys.Length;
+        return true;
+    }
+
+    /// <summary>Sweeps the next <see cref="SweepSlotsPerInsert"/> slots or so, up to an empty one. Not while a snapshot is open: it reads the table as it was when it began.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SweepSome()
+    {
+        if (_snapshot is null)
+            SweepOn(SweepSlotsPerInsert);
+    }
+
+    /// <summary>Sweeps what is left, if sweeping (before removing or restoring, and before an id of a dead minute comes back).</summary>
+    private void FinishSweep()
+    {
+        if (!_sweeping)
+            return;
+        EndSnapshot();
+        SweepOn(int.MaxValue);
+    }
+
+    /// <summary>
+    /// The in-place compaction of <see cref="RemoveOlderThan"/>, from <see cref="_sweepAt"/> on, for at
+    /// least <paramref name="budget"/> slots and then up to an empty one, so that it stops between
+    /// clusters: the ids inserted meanwhile (never of a dead minute, see <see cref="TryAdd"/>) keep every
+    /// probe path whole, as the pass keeps every id at or before where it was.
+    /// </summary>
+    private void SweepOn(int budget)
+    {
+        NativeTable<ulong> keys = _keys;
+        NativeTable<int> buckets = _buckets;
+        int mask = _mask;
+        int deadBelow = _sweepBelow;
+        int j = _sweepAt, left = _sweepLeft;
+        for (; left > 0; left--, j = (j + 1) & mask, budget--)
+        {
+            ulong k = keys[j];
+            if (k == 0)
+            {
+                if (budget <= 0)
+                    break;
+                continue;
+            }
+            int b = buckets[j];
+            keys[j] = 0;
+            if (b < deadBelow)
+                continue; // counted out when the sweep began
+            int i = (int)k & mask;
+            while (keys[i] != 0)
+                i = (i + 1) & mask;
+            keys[i] = k;
+            buckets[i] = b;
+        }
+        _sweepAt = j;
+        _sweepLeft = left;
+        if (left == 0)
+        {
+            _sweeping = false;
+            _sweepBelow = int.MinValue;
+        }
     }
 
     /// <summary>
@@ -656,6 +814,10 @@ internal sealed class DedupSet
         _oldBuckets = _buckets;
         _oldMask = _mask;
         _moveFrom = 0;
+        // A sweep still going on ends here: the move leaves its dead ids behind.
+        _oldDeadBelow = _sweeping ? _sweepBelow : int.MinValue;
+        _sweeping = false;
+        _sweepBelow = int.MinValue;
         _keys = _nextKeys!;
         _buckets = _nextBuckets!;
         _mask = _keys.Length - 1;
@@ -690,11 +852,13 @@ internal sealed class DedupSet
         MoveUpTo(Math.Min(_moveFrom + MovesPerInsert, _oldKeys!.Length));
     }
 
-    /// <summary>Moves every id still in the previous table, if growing (before removal, which works on one table). No snapshot open.</summary>
+    /// <summary>Moves every id still in the previous table, if growing (before removal, which works on one table), completing an open snapshot first.</summary>
     private void FinishGrowing()
     {
-        if (_oldKeys is not null)
-            MoveUpTo(_oldKeys.Length);
+        if (_oldKeys is null)
+            return;
+        EndSnapshot(); // moving changes what a snapshot reads
+        MoveUpTo(_oldKeys.Length);
     }
 
     private void MoveUpTo(int end)
@@ -704,10 +868,11 @@ internal sealed class DedupSet
         NativeTable<int> oldBuckets = _oldBuckets!;
         NativeTable<ulong> keys = _keys;
         int mask = _mask;
+        int deadBelow = _oldDeadBelow;
         for (int j = _moveFrom; j < end; j++)
         {
             ulong k = oldKeys[j];
-            if (k == 0)
+            if (k == 0 || oldBuckets[j] < deadBelow)
                 continue;
             int i = (int)k & mask;
             while (keys[i] != 0)
@@ -723,6 +888,7 @@ internal sealed class DedupSet
             oldBuckets.Dispose();
             _oldKeys = null;
             _oldBuckets = null;
+            _oldDeadBelow = int.MinValue;
         }
     }
 }

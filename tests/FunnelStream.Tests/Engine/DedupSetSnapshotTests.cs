@@ -119,8 +119,12 @@ public class DedupSetSnapshotTests
         AssertSameIds(Written(twin), Written(set));
     }
 
+    /// <summary>
+    /// Reaching the cap while a snapshot is open forgets the oldest ids at once without writing the
+    /// snapshot first: the sweep that removes them waits for it, and it still holds them.
+    /// </summary>
     [Fact]
-    public void Snapshot_SetEvictsWhileOpen_OwnerWritesItFirstAsItWas()
+    public async Task Snapshot_SetEvictsWhileOpen_StillWrittenAsItWas()
     {
         var set = new DedupSet(Horizon, maxEntries: 4096);
         var twin = new DedupSet(Horizon, maxEntries: 4096);
@@ -131,12 +135,41 @@ public class DedupSetSnapshotTests
 
         var buffer = new ArrayBufferWriter<byte>();
         DedupSet.Snapshot snapshot = set.BeginSnapshot(buffer);
-        Feed(set, twin, rng, 5_000, ref ts); // reaches the cap: eviction moves ids, so the snapshot is written first
+        while (set.Evictions == 0)
+            Feed(set, twin, rng, 1, ref ts); // reaches the cap: the oldest minutes are forgotten
+        Feed(set, twin, rng, 100, ref ts);
 
-        Assert.True(snapshot.IsWritten);
-        Assert.True(set.Evictions > 0);
-        snapshot.Complete(); // already written: returns at once
+        Assert.True(set.IsSweeping);
+        Assert.False(snapshot.IsWritten);
+        await Task.Run(snapshot.Complete);
         AssertSameIds(expected, buffer.WrittenSpan.ToArray());
+        Feed(set, twin, rng, 3_000, ref ts); // the sweep goes on and ends
+        Assert.False(set.IsSweeping);
+        AssertSameIds(Written(twin), Written(set));
+    }
+
+    /// <summary>A snapshot begun while a sweep is under way writes the ids kept, not the ones forgotten but not yet swept out.</summary>
+    [Fact]
+    public async Task Snapshot_BegunWhileSweeping_WritesOnlyTheIdsKept()
+    {
+        var set = new DedupSet(Horizon, maxEntries: 50_000);
+        var twin = new DedupSet(Horizon, maxEntries: 50_000);
+        var rng = new Random(16);
+        long ts = 60_000_000;
+        while (set.Evictions == 0)
+            Feed(set, twin, rng, 1, ref ts);
+        Feed(set, twin, rng, 10, ref ts);
+        Assert.True(set.IsSweeping);
+        byte[] expected = Written(twin);
+
+        var buffer = new ArrayBufferWriter<byte>();
+        DedupSet.Snapshot snapshot = set.BeginSnapshot(buffer);
+        Feed(set, twin, rng, 2_000, ref ts);
+        await Task.Run(snapshot.Complete);
+
+        AssertSameIds(expected, buffer.WrittenSpan.ToArray());
+        Feed(set, twin, rng, 10_000, ref ts);
+        Assert.False(set.IsSweeping);
         AssertSameIds(Written(twin), Written(set));
     }
 
@@ -170,7 +203,7 @@ public class DedupSetSnapshotTests
     /// yet), the move waits while it is open, and what it wrote restores to the set as it was.
     /// </summary>
     [Fact]
-    public void Snapshot_BegunWhileGrowing_HoldsBothTablesAndTheMoveWaits()
+    public async Task Snapshot_BegunWhileGrowing_HoldsBothTablesAndTheMoveWaits()
     {
         var set = new DedupSet(Horizon, maxEntries: 1_000_000);
         var twin = new DedupSet(Horizon, maxEntries: 1_000_000);
@@ -187,8 +220,7 @@ public class DedupSetSnapshotTests
         Feed(set, twin, rng, 20_000, ref ts); // enough to end the move twice over, had it not waited
         Assert.True(set.IsGrowing);
         Assert.False(twin.IsGrowing);
-        Exception? failed = Record.Exception(() => Task.Run(snapshot.Complete).Wait());
-        Assert.Null(failed);
+        await Task.Run(snapshot.Complete); // on another thread, as the host writes it
         AssertSameIds(expected, buffer.WrittenSpan.ToArray());
 
         Feed(set, twin, rng, 15_000, ref ts); // the move resumes and ends (before the next growth, at 65,537 ids)

@@ -145,6 +145,52 @@ public class DedupSetTests
         Assert.True(sawPreparing, "the set never ran ahead of its doubled table (it was always ready at once)");
     }
 
+    /// <summary>
+    /// At the cap the oldest minutes are forgotten at once (counted, and new again straight away) and
+    /// swept out of the table over the following inserts, a few clusters each; the ids kept stay
+    /// remembered throughout, as in the previous implementation.
+    /// </summary>
+    [Fact]
+    public void TryAdd_AtTheCap_ForgetsAtOnceAndSweepsOverTheNextInserts()
+    {
+        const int Cap = 40_000;
+        var set = new DedupSet(TimeSpan.FromHours(24), Cap);
+        var reference = new DedupSetBaseline(TimeSpan.FromHours(24), Cap);
+        const ulong Step = 0x9E3779B97F4A7C15UL;
+        ulong next = 1;
+        long ts = 0;
+        while (set.Evictions == 0)
+        {
+            ts += 60;                                         // 1,000 ids a minute
+            Assert.Equal(reference.TryAdd(next * Step, ts), set.TryAdd(next * Step, ts));
+            next++;
+        }
+        Assert.True(set.IsSweeping);
+        Assert.Equal(reference.Evictions, set.Evictions);     // counted when forgotten, not when swept
+        Assert.Equal(reference.Count, set.Count);
+        Assert.True(set.Count <= Cap / 4 * 3);
+
+        int inserts = 0;
+        ulong forgotten = 1, kept = next - 1;
+        while (set.IsSweeping)
+        {
+            ts += 60;
+            Assert.Equal(reference.TryAdd(next * Step, ts), set.TryAdd(next * Step, ts));
+            next++;
+            inserts++;
+            // A forgotten id, seen again now, is new (its old copy may not be swept out yet); a kept one is not.
+            Assert.Equal(reference.TryAdd(forgotten * Step, ts), set.TryAdd(forgotten * Step, ts));
+            Assert.False(set.TryAdd(forgotten * Step, ts)); // and remembered once added again
+            Assert.False(reference.TryAdd(forgotten * Step, ts));
+            forgotten++;
+            Assert.Equal(reference.TryAdd(kept * Step, ts), set.TryAdd(kept * Step, ts));
+            kept--;
+        }
+        Assert.InRange(inserts, 2, set.TableLength / DedupSet.SweepSlotsPerInsert + 1);
+        Assert.Equal(reference.Count, set.Count);
+        Assert.Equal(reference.Evictions, set.Evictions);
+    }
+
     /// <summary>Past 4 MB the tables are huge-page advised (<see cref="LargeTables"/>); the set answers the same, prefetch hints included.</summary>
     [Fact]
     public void TryAdd_LargeHugePageTableWithPrefetch_MatchesPreviousImplementation()
