@@ -209,7 +209,7 @@ public class DedupSetSnapshotTests
         var twin = new DedupSet(Horizon, maxEntries: 1_000_000);
         var rng = new Random(15);
         long ts = 60_000_000;
-        while (!(set.IsGrowing && set.Count > 30_000)) // 65,536 slots to 131,072 at 32,769 ids
+        while (!(set.IsGrowing && set.Count > 14_000)) // 32,768 slots to 65,536 at 16,385 ids (not mapped: at once)
             Feed(set, twin, rng, 1, ref ts);
         Feed(set, twin, rng, 500, ref ts); // some moved, most not
         Assert.True(set.IsGrowing);
@@ -217,13 +217,13 @@ public class DedupSetSnapshotTests
 
         var buffer = new ArrayBufferWriter<byte>();
         DedupSet.Snapshot snapshot = set.BeginSnapshot(buffer);
-        Feed(set, twin, rng, 20_000, ref ts); // enough to end the move twice over, had it not waited
+        Feed(set, twin, rng, 6_000, ref ts); // enough to end the move, had it not waited (4,096 inserts)
         Assert.True(set.IsGrowing);
         Assert.False(twin.IsGrowing);
         await Task.Run(snapshot.Complete); // on another thread, as the host writes it
         AssertSameIds(expected, buffer.WrittenSpan.ToArray());
 
-        Feed(set, twin, rng, 15_000, ref ts); // the move resumes and ends (before the next growth, at 65,537 ids)
+        Feed(set, twin, rng, 6_000, ref ts); // the move resumes and ends (before the next growth, at 32,769 ids)
         Assert.False(set.IsGrowing);
         AssertSameIds(Written(twin), Written(set));
 
