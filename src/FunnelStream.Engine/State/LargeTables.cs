@@ -103,7 +103,17 @@ internal static partial class LargeTables
     internal static void Unmap(nint start, long bytes) => _ = Munmap(start, (nuint)MappedBytes(bytes));
 
     /// <summary>Faults in every page of a mapping, writable, without changing its contents (Linux 5.14+; elsewhere nothing). Any thread.</summary>
-    internal static void Populate(nint start, long bytes) => _ = Madvise(start, (nuint)MappedBytes(bytes), MadvPopulateWrite);
+    internal static void Populate(nint start, long bytes)
+    {
+        try
+        {
+            _ = Madvise(start, (nuint)MappedBytes(bytes), MadvPopulateWrite); // older kernels: EINVAL, faults come later
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No libc madvise: the pages are faulted in as they are first written.
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
