@@ -14,21 +14,21 @@ namespace FunnelStream.Engine.State;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Open addressing with linear probing, at most half full. Removal (expiry, eviction) compacts the
+/// Open addressing with linear probing, at most half full (5/8 while a doubled table is made ready). Removal (expiry, eviction) compacts the
 /// table in place in one sequential pass, so lookups never step over tombstones and no second table
 /// is needed: at the default cap the table is 8M slots (96 MB), and rebuilding it into a fresh one
 /// cost three random writes per id kept, every quarter of the cap (issue 8, DedupBenchmarks).
 /// </para>
 /// <para>
-/// Growing doubles the table, and the ids move into the new one a few slots per insert rather than
-/// all at once: moving two million ids at once held the engine thread for 100-220 ms, which decided
+/// Growing doubles the table, and the ids move into the new one over the following inserts, in
+/// steps, rather than all at once: moving two million ids at once held the engine thread for 100-220 ms, which decided
 /// the freshness p99 at high rates (issue 8, benchmarks/RESULTS.md). While the move lasts, an id is
 /// looked up in the new table and then in the old one, which stays unchanged until the move ends.
 /// </para>
 /// <para>
 /// Removal works the same way (a sweep): the ids to forget are counted out at once from the per-minute
 /// counts and from then on are dead (their minute is before the sweep's cut), and the in-place
-/// compaction goes through the table a few clusters per insert. One pass over the 8M slots at the cap
+/// compaction goes through the table over the following inserts, in steps that end between clusters. One pass over the 8M slots at the cap
 /// held the engine thread ~60 ms every million new ids (issue 8).
 /// </para>
 /// </remarks>
@@ -41,6 +41,7 @@ internal sealed class DedupSet
     private NativeTable<int> _buckets;
     private int[] _minuteCounts = [];
     private int _mask;
+    // No remembered id is older: exact after an insert or a removal at once, a bound after a sweep starts.
     private long _oldestBucket = long.MaxValue;
     // Kept exact on insert and removal, so finding the eviction cut needs one pass over the table, not two.
     private long _newestBucket = long.MinValue;
@@ -56,15 +57,11 @@ internal sealed class DedupSet
     private int[] _tagged = new int[256];
     private int _taggedCount;
     // While growing: the previous table, unchanged, whose ids move into _keys/_buckets from slot
-    // _moveFrom on, MovesPerInsert slots per insert. Null when not growing.
+    // _moveFrom on, MovesPerInsert slots per insert (in steps). Null when not growing.
     private NativeTable<ulong>? _oldKeys;
     private NativeTable<int>? _oldBuckets;
     private int _oldMask;
     private int _moveFrom;
-    // The doubled table once the set is half full, until it grows into it: mapped, its page faults
-    // taken on a pool thread (NativeTable.Populate, _nextReady), so that the engine's first writes to
-    // it do not stop on them (14 faults of 4-8 ms each right after a swap into an unpopulated 96 MB
-    // table). Until it is ready the set goes on filling its table, up to MaxLoadWaiting.
     // Sweeping (incremental removal): ids of the table whose minute is before _sweepBelow are dead,
     // not yet compacted away; the pass goes on at slot _sweepAt, _sweepLeft slots to go. While growing,
     // the previous table's dead ids are those before _oldDeadBelow (a sweep the growth took over).
@@ -75,6 +72,10 @@ internal sealed class DedupSet
     private int _oldDeadBelow = int.MinValue;
     // Inserts until the next step of a move or sweep (InsertsPerStep apart).
     private int _stepIn;
+    // The doubled table once the set is half full, until it grows into it: mapped, its page faults
+    // taken on a pool thread (NativeTable.Populate, _nextReady), so that the engine's first writes to
+    // it do not stop on them (14 faults of 4-8 ms each right after a swap into an unpopulated 96 MB
+    // table). Until it is ready the set goes on filling its table, up to MaxLoadEighths.
     private NativeTable<ulong>? _nextKeys;
     private NativeTable<int>? _nextBuckets;
     private Task? _nextReady;
@@ -275,10 +276,12 @@ internal sealed class DedupSet
     /// How the ids as of now are told from the ones added later without copying the table: an id
     /// added while the snapshot is open goes into a slot that was empty (inserting never overwrites an
     /// occupied slot), and its minute is stored complemented, written before the id itself; the writer
-    /// reads the id first and skips it when empty or when its minute is negative. Removing ids (expiry,
-    /// eviction) and growing the table move ids, so they complete the snapshot first, writing it on the
-    /// owner thread if no other thread has started it (then the owner pauses as it did before). When
-    /// the snapshot is written, the owner puts the complemented minutes right.
+    /// reads the id first and skips it when empty or when its minute is negative. Moving ids into a
+    /// grown table and sweeping forgotten ones out wait while a snapshot is open: the snapshot writes
+    /// both tables of a growth (<see cref="Tables"/>) and skips the ids a sweep has counted out. What
+    /// must happen at once (<see cref="FinishSweep"/>, <see cref="FinishGrowing"/>, a table 5/8 full)
+    /// completes the snapshot first, writing it on the owner thread if no other thread has started it.
+    /// When the snapshot is written, the owner puts the complemented minutes right.
     /// </remarks>
     public Snapshot BeginSnapshot(System.Buffers.IBufferWriter<byte> output)
     {
