@@ -189,6 +189,17 @@ internal sealed class DedupSet
         }
     }
 
+    /// <summary>Puts <paramref name="key"/> with <paramref name="bucket"/> in the first empty slot from its home (removal, moving, sweeping).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Place(NativeTable<ulong> keys, NativeTable<int> buckets, int mask, ulong key, int bucket)
+    {
+        int i = (int)key & mask;
+        while (keys[i] != 0)
+            i = (i + 1) & mask;
+        keys[i] = key;
+        buckets[i] = bucket;
+    }
+
     /// <summary>Whether an id stored with <paramref name="bucket"/> (complemented while a snapshot is open) is before <paramref name="deadBelow"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsDead(int bucket, int deadBelow) => (bucket < 0 ? ~bucket : bucket) < deadBelow;
@@ -685,11 +696,7 @@ internal sealed class DedupSet
             keys[j] = 0;
             if (b < deadBelow)
                 continue; // counted out when the sweep began
-            int i = (int)k & mask;
-            while (keys[i] != 0)
-                i = (i + 1) & mask;
-            keys[i] = k;
-            buckets[i] = b;
+            Place(keys, buckets, mask, k, b);
         }
         _sweepAt = j;
         _sweepLeft = left;
@@ -775,11 +782,7 @@ internal sealed class DedupSet
                 _perMinute[b & (_perMinute.Length - 1)]--;
                 continue;
             }
-            int i = (int)k & mask;
-            while (keys[i] != 0)
-                i = (i + 1) & mask;
-            keys[i] = k;
-            buckets[i] = b;
+            Place(keys, buckets, mask, k, b);
             count++;
             if (b < oldest)
                 oldest = b;
@@ -896,11 +899,7 @@ internal sealed class DedupSet
             ulong k = oldKeys[j];
             if (k == 0 || oldBuckets[j] < deadBelow)
                 continue;
-            int i = (int)k & mask;
-            while (keys[i] != 0)
-                i = (i + 1) & mask;
-            keys[i] = k;
-            _buckets[i] = oldBuckets[j];
+            Place(keys, _buckets, mask, k, oldBuckets[j]);
         }
         _moveFrom = end;
         if (end == oldKeys.Length)
