@@ -145,9 +145,15 @@ internal sealed class DedupSet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAdd(ulong idHash, long timestampMs)
     {
-        long bucket = Math.Max(0, timestampMs) / BucketMs;
+        return TryAddAt(idHash, Math.Max(0, timestampMs) / BucketMs);
+    }
+
+    /// <summary><see cref="TryAdd"/> and <see cref="TryAddImported"/> by minute.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryAddAt(ulong idHash, long bucket)
+    {
         if (bucket < _sweepBelow)
-            FinishSweep();
+            FinishSweep(); // a dead copy would be swept out from under the id added now
         int slot = FreeSlotFor(idHash);
         if (slot < 0)
             return false;
@@ -505,13 +511,7 @@ internal sealed class DedupSet
             throw new ArgumentOutOfRangeException(nameof(idHash), $"dedup entry {idHash:x16} at minute {minute} is not valid");
         if (minute < _keepFrom)
             return false;
-        if (minute < _sweepBelow)
-            FinishSweep();
-        int slot = FreeSlotFor(idHash);
-        if (slot < 0)
-            return false;
-        Insert(slot, idHash, minute);
-        return true;
+        return TryAddAt(idHash, minute);
     }
 
     /// <summary>
@@ -606,17 +606,7 @@ internal sealed class DedupSet
             cut = Math.Max(cut, _keepFrom);
         }
         if (Count - expired >= _maxEntries)
-        {
-            // The cut of EvictionCut: whole minutes, oldest first, until at most three quarters remain.
-            int target = _maxEntries / 4 * 3;
-            int left = Count - expired;
-            for (; left > target && cut <= newest; cut++)
-            {
-                int n = _perMinute[(int)cut & ring];
-                left -= n;
-                evicted += n;
-            }
-        }
+            (cut, evicted) = CutByMinutes(cut, newest, Count - expired, _maxEntries / 4 * 3); // as EvictionCut
         for (long m = oldest; m < cut && m <= newest; m++)
             _perMinute[(int)m & ring] = 0;
         Count -= expired + evicted;
@@ -723,17 +713,7 @@ internal sealed class DedupSet
         if (newest == long.MinValue || span > 1 << 20)
             return long.MinValue;
         if (span <= _perMinute.Length)
-        {
-            int ringMask = _perMinute.Length - 1;
-            long left = Count;
-            long at = oldest;
-            for (int m = 0; m < span && left > target; m++)
-            {
-                left -= _perMinute[(int)(oldest + m) & ringMask];
-                at = oldest + m + 1;
-            }
-            return at;
-        }
+            return CutByMinutes(oldest, newest, Count, target).Cut;
         if (_minuteCounts.Length < span)
             _minuteCounts = new int[Math.Max(span, _minuteCounts.Length * 2)];
         Array.Clear(_minuteCounts, 0, (int)span);
@@ -750,6 +730,22 @@ internal sealed class DedupSet
             cut = oldest + m + 1;
         }
         return cut;
+    }
+
+    /// <summary>
+    /// From the per-minute counts (exact while the minutes span no more than they hold): the first
+    /// minute to keep, forgetting whole minutes from <paramref name="from"/> (no id is older) up, so
+    /// that at most <paramref name="target"/> of <paramref name="count"/> ids remain; and how many ids
+    /// are before it.
+    /// </summary>
+    private (long Cut, int Before) CutByMinutes(long from, long newest, int count, int target)
+    {
+        int ring = _perMinute.Length - 1;
+        int left = count;
+        long cut = from;
+        for (; left > target && cut <= newest; cut++)
+            left -= _perMinute[(int)cut & ring];
+        return (cut, count - left);
     }
 
     /// <summary>
