@@ -8,9 +8,10 @@ namespace FunnelStream.LoadHarness;
 /// <summary>
 /// Latency percentiles, milliseconds, from producer send to visible; with <c>LagPerSecond</c>, the
 /// records produced but not yet visible, sampled once a second: where a lag starts and whether it
-/// builds or recovers.
+/// builds or recovers; and with <c>MaxMsPerSecond</c>, the longest latency of the records produced in
+/// each second: which second a tail comes from.
 /// </summary>
-internal readonly record struct Latency(long Records, long Lost, double P50Ms, double P99Ms, double MaxMs, Cost Cost, long[] LagPerSecond);
+internal readonly record struct Latency(long Records, long Lost, double P50Ms, double P99Ms, double MaxMs, Cost Cost, long[] LagPerSecond, double[] MaxMsPerSecond);
 
 /// <summary>
 /// Freshness: produces click events with <c>ts</c> = now at a steady rate, round-robin over the
@@ -50,8 +51,10 @@ internal static class Freshness
         long produced = 0, seen = 0, maxTicks = 0;
         bool producing = true;
         long quietSince = 0;
+        long start = Stopwatch.GetTimestamp(); // set again when producing starts, before the first send time
         long baseVisible = visible();
         var lag = new List<long>();
+        long[] worstBySecond = new long[(int)Math.Ceiling(duration.TotalSeconds) + 1];
         long nextSample = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         var probe = new Thread(() =>
         {
@@ -67,8 +70,11 @@ internal static class Freshness
                 }
                 for (; seen < limit; seen++)
                 {
-                    long ticks = now - sent[seen % Ring];
+                    long sentAt = sent[seen % Ring];
+                    long ticks = now - sentAt;
                     maxTicks = Math.Max(maxTicks, ticks);
+                    int second = (int)Math.Min((sentAt - start) / Stopwatch.Frequency, worstBySecond.Length - 1);
+                    worstBySecond[second] = Math.Max(worstBySecond[second], ticks);
                     long bucket = ticks * 100_000 / Stopwatch.Frequency;
                     histogram[Math.Min(bucket, histogram.Length - 1)]++;
                 }
@@ -89,7 +95,7 @@ internal static class Freshness
         probe.Start();
 
         var meter = new Meter();
-        long start = Stopwatch.GetTimestamp();
+        Volatile.Write(ref start, Stopwatch.GetTimestamp());
         long end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         byte[] prefix = Encoding.UTF8.GetBytes($"{{\"id\":\"{idPrefix}");
         var tps = Enumerable.Range(0, BrokerProcess.FreshPartitions).Select(p => new TopicPartition(topic, p)).ToArray();
@@ -122,7 +128,8 @@ internal static class Freshness
         Volatile.Write(ref producing, false);
         probe.Join();
         Cost cost = meter.Stop(produced);
-        return new Latency(seen, produced - seen, Percentile(histogram, 0.50), Percentile(histogram, 0.99), maxTicks * 1000.0 / Stopwatch.Frequency, cost, lag.ToArray());
+        return new Latency(seen, produced - seen, Percentile(histogram, 0.50), Percentile(histogram, 0.99), maxTicks * 1000.0 / Stopwatch.Frequency, cost, lag.ToArray(),
+            [.. worstBySecond.Select(t => Math.Round(t * 1000.0 / Stopwatch.Frequency, 2))]);
     }
 
     private static double Percentile(long[] histogram, double q)

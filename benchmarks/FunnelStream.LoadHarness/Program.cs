@@ -105,14 +105,15 @@ List<string> gen2Why = gen2Reasons.Stop();
 List<double> gen2Times = gen2Reasons.Times();
 (List<double> gen2Pauses, double longestYoungPause) = gen2Reasons.Pauses();
 List<string> largeAllocations = gen2Reasons.LargeAllocations();
-// B3 at the same rate: half the maximum rate of the worker, the slower side.
+// B3 at the same rate (half the maximum rate of the worker, the slower side) and for as long: a p99 over
+// 10 s against one over 10 minutes would leave out of B3 the rarer stalls of the broker and the machine.
 Console.Error.WriteLine($"freshness B3 at {rate:N0}/s");
 long bareSeen = 0;
 using var assigned = new ManualResetEventSlim();
 using var stopBare = new CancellationTokenSource();
 Thread bare = BareConsumer.StartLive(bootstrap, BrokerProcess.FreshBareTopic, BrokerProcess.FreshPartitions, () => Interlocked.Increment(ref bareSeen), assigned, stopBare.Token);
 assigned.Wait(TimeSpan.FromSeconds(30));
-Latency b3 = Freshness.Measure(bootstrap, BrokerProcess.FreshBareTopic, rate, o.Smoke ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10), () => Interlocked.Read(ref bareSeen), "bare-");
+Latency b3 = Freshness.Measure(bootstrap, BrokerProcess.FreshBareTopic, rate, o.FreshnessDuration, () => Interlocked.Read(ref bareSeen), "bare-");
 stopBare.Cancel();
 bare.Join();
 
@@ -154,6 +155,7 @@ if (fresh.LagPerSecond is { Length: > 0 } lagged)
     int step = Math.Max(1, lagged.Length / 20);
     Console.WriteLine($"E2E records not yet visible, every {step} s: {string.Join(" ", lagged.Where((_, i) => i % step == 0).Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}");
 }
+Console.WriteLine($"Longest latencies by the second sent (s: ms): E2E {Worst(fresh)}; B3 {Worst(b3)}");
 Console.WriteLine();
 var ratios = new JsonObject
 {
@@ -193,6 +195,10 @@ Console.WriteLine($"Longest gen0/gen1 collection (E2E scraping + freshness): {lo
 if (largeAllocations.Count > 0)
     Console.WriteLine($"Large-object allocations (E2E scraping + freshness), most bytes first: {string.Join("; ", largeAllocations)}");
 
+// The five seconds whose records waited longest, worst first.
+string Worst(Latency l) => string.Join(", ", l.MaxMsPerSecond.Select((ms, s) => (ms, s)).OrderByDescending(x => x.ms).Take(5)
+    .Select(x => $"{x.s}: {x.ms.ToString("F1", CultureInfo.InvariantCulture)}"));
+
 // The same-round ratios after the ratio of medians, when there is more than one round.
 string ByRound(double[] perRound, string format) => perRound.Length > 1
     ? $" (by round: {string.Join(", ", perRound.Select(x => x.ToString(format, CultureInfo.InvariantCulture)))})"
@@ -220,7 +226,8 @@ JsonObject RowCostJson(string name, Cost c) => new()
     ["gen2"] = c.Gen2,
 };
 JsonObject LatencyJson(Latency l) => new() { ["records"] = l.Records, ["lost"] = l.Lost, ["p50_ms"] = l.P50Ms, ["p99_ms"] = l.P99Ms, ["max_ms"] = l.MaxMs, ["gen2"] = l.Cost.Gen2,
-    ["lag_per_second"] = new JsonArray([.. l.LagPerSecond.Select(x => (JsonNode)x)]) };
+    ["lag_per_second"] = new JsonArray([.. l.LagPerSecond.Select(x => (JsonNode)x)]),
+    ["max_ms_by_second_sent"] = new JsonArray([.. l.MaxMsPerSecond.Select(x => (JsonNode)x)]) };
 var report = new JsonObject
 {
     ["date"] = date,
