@@ -227,7 +227,7 @@ public class DedupSetTests
     }
 
     /// <summary>
-    /// Populating a table (a grown dedup table, on a pool thread) while its owner writes to it loses
+    /// Populating a table (a grown dedup table, paced, on a thread of its own) while its owner writes to it loses
     /// none of the owner's writes and leaves the rest zero.
     /// </summary>
     [Fact]
@@ -241,7 +241,7 @@ public class DedupSetTests
         var populate = new Thread(() =>
         {
             started.Set();
-            table.Populate();
+            table.Populate(_ => false);
         });
         populate.Start();
         started.Wait();
@@ -253,8 +253,32 @@ public class DedupSetTests
             written[i] = v;
         }
         populate.Join();
-        table.Populate(); // again, after the writes: still changes nothing
+        table.Populate(_ => true); // again, after the writes: still changes nothing
         for (int i = 0; i < Length; i++)
             Assert.Equal(written.TryGetValue(i, out ulong v) ? v : 0UL, table[i]);
+    }
+
+    /// <summary>
+    /// Preparing a table asks, after each huge page's worth, whether to hurry, with the fraction done so
+    /// far: the dedup set paces the preparation by how fast it fills, so the fractions must rise and end
+    /// at the whole table. Resting (no hurry) still populates all of it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NativeTable_Populate_ReportsRisingFractionsUpToTheWhole(bool hurry)
+    {
+        const int Length = 1_500_000; // 12 MB: six 2 MB pieces
+        using var table = new NativeTable<ulong>(Length, hugePages: true);
+        var asked = new List<double>();
+        table.Populate(done =>
+        {
+            asked.Add(done);
+            return hurry;
+        });
+        Assert.Equal(6, asked.Count);
+        Assert.True(asked.Zip(asked.Skip(1)).All(p => p.First < p.Second), string.Join(", ", asked));
+        Assert.Equal(1.0, asked[^1]);
+        Assert.All(Enumerable.Range(0, Length).Where(i => i % 4096 == 0), i => Assert.Equal(0UL, table[i]));
     }
 }
