@@ -51,7 +51,8 @@ internal static class Freshness
         long produced = 0, seen = 0, maxTicks = 0;
         bool producing = true;
         long quietSince = 0;
-        long start = Stopwatch.GetTimestamp(); // set again when producing starts, before the first send time
+        var meter = new Meter();
+        long start = Stopwatch.GetTimestamp(); // producing starts now: the seconds of the send times count from here
         long baseVisible = visible();
         var lag = new List<long>();
         long[] worstBySecond = new long[(int)Math.Ceiling(duration.TotalSeconds) + 1];
@@ -94,8 +95,6 @@ internal static class Freshness
         { IsBackground = true, Name = "freshness-probe" };
         probe.Start();
 
-        var meter = new Meter();
-        Volatile.Write(ref start, Stopwatch.GetTimestamp());
         long end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         byte[] prefix = Encoding.UTF8.GetBytes($"{{\"id\":\"{idPrefix}");
         var tps = Enumerable.Range(0, BrokerProcess.FreshPartitions).Select(p => new TopicPartition(topic, p)).ToArray();

@@ -129,7 +129,8 @@ internal static partial class LargeTables
                 // Older kernels: EINVAL, and the faults come later, as the owner writes.
                 if (Madvise((nint)((long)start + at), (nuint)Math.Min(HugePageBytes, length - at), MadvPopulateWrite) != 0)
                     return;
-                if (!hurry((double)Math.Min(at + HugePageBytes, length) / length))
+                double done = (double)Math.Min(at + HugePageBytes, length) / length;
+                if (!hurry(done) && done < 1) // no rest after the last piece: the table is ready
                     Thread.Sleep(TimeSpan.FromTicks(Math.Clamp(Stopwatch.GetElapsedTime(began).Ticks * 3, TimeSpan.TicksPerMillisecond, MaxRestTicks)));
             }
         }
