@@ -48,7 +48,7 @@ internal static class Freshness
         long[] sent = Sent, histogram = Histogram;
         Array.Clear(sent);
         Array.Clear(histogram);
-        long produced = 0, seen = 0, maxTicks = 0;
+        long produced = 0, seen = 0;
         bool producing = true;
         long quietSince = 0;
         var meter = new Meter();
@@ -73,7 +73,6 @@ internal static class Freshness
                 {
                     long sentAt = sent[seen % Ring];
                     long ticks = now - sentAt;
-                    maxTicks = Math.Max(maxTicks, ticks);
                     int second = (int)Math.Min((sentAt - start) / Stopwatch.Frequency, worstBySecond.Length - 1);
                     worstBySecond[second] = Math.Max(worstBySecond[second], ticks);
                     long bucket = ticks * 100_000 / Stopwatch.Frequency;
@@ -127,7 +126,7 @@ internal static class Freshness
         Volatile.Write(ref producing, false);
         probe.Join();
         Cost cost = meter.Stop(produced);
-        return new Latency(seen, produced - seen, Percentile(histogram, 0.50), Percentile(histogram, 0.99), maxTicks * 1000.0 / Stopwatch.Frequency, cost, lag.ToArray(),
+        return new Latency(seen, produced - seen, Percentile(histogram, 0.50), Percentile(histogram, 0.99), worstBySecond.Max() * 1000.0 / Stopwatch.Frequency, cost, lag.ToArray(),
             [.. worstBySecond.Select(t => Math.Round(t * 1000.0 / Stopwatch.Frequency, 2))]);
     }
 
