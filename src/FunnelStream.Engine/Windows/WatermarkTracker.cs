@@ -37,10 +37,21 @@ internal sealed class WatermarkTracker(long idleTimeoutMs)
         return Recompute();
     }
 
-    /// <summary>Sets processing time (epoch ms); sources idle for the timeout stop holding the watermark back.</summary>
-    public bool SetProcessingTime(long nowMs)
+    /// <summary>
+    /// Sets processing time (epoch ms); sources idle for the timeout stop holding the watermark back,
+    /// except <paramref name="delivering"/>: sources whose records are about to be observed, active
+    /// again from now. Without that, after a quiet spell the first record observed would set the
+    /// watermark alone, and a batch's older records of another source, which Kafka orders only within
+    /// a partition, would look late.
+    /// </summary>
+    public bool SetProcessingTime(long nowMs, ReadOnlySpan<int> delivering = default)
     {
         _nowMs = nowMs;
+        foreach (int source in delivering)
+        {
+            Add(source);
+            _lastActiveMs[source] = nowMs;
+        }
         return Recompute();
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using FunnelStream.Engine;
@@ -874,7 +875,9 @@ public sealed class KafkaIngestPipeline
         FunnelEngine engine = _engine;
         GatedOutput?.Release(Volatile.Read(ref _durableCapture));
         long now = Now();
-        engine.SetProcessingTime(now);
+        // The partitions delivering in this batch hold the watermark back even after a quiet spell: a batch
+        // lists records partition by partition, not in event-time order.
+        engine.SetProcessingTime(now, CollectionsMarshal.AsSpan(batch.CoveredSources));
         _stats.AddConsumed(batch.Consumed);
         // Parsed here rather than on the consumer thread: the consumer thread, which also runs the
         // client's own per-record work, was the one at 100% of a core while catching up (issue 8,
