@@ -13,7 +13,7 @@ namespace FunnelStream.Engine;
 /// it parsed events and, in a live setting, processing time.
 /// </summary>
 /// <remarks>
-/// Thread safety: one thread calls <see cref="Process"/>, <see cref="SetProcessingTime(long)"/>,
+/// Thread safety: one thread calls <see cref="Process"/>, <see cref="SetProcessingTime"/>,
 /// <see cref="RemoveSource"/> and <see cref="CloseAllWindows"/> (the engine thread). The read
 /// members documented as such (<see cref="Counters"/>, <see cref="LateCount"/>,
 /// <see cref="SumRolling"/>, ...) may be called from any thread at any time.
@@ -211,14 +211,13 @@ public sealed partial class FunnelEngine
     /// replay counts; an event that lands in a flushed window makes the next flush (or the final
     /// close) carry a new revision.
     /// </remarks>
-    public void SetProcessingTime(long nowMs) => SetProcessingTime(nowMs, []);
-
-    /// <summary>
-    /// As <see cref="SetProcessingTime(long)"/>, before a batch holding records of <paramref name="delivering"/>
-    /// (sources): those hold the watermark back again, idle or not, so the batch's records are judged
-    /// late against the sources that are delivering, whatever order the partitions' records come in.
-    /// </summary>
-    public void SetProcessingTime(long nowMs, ReadOnlySpan<int> delivering)
+    /// <param name="nowMs">Processing time, epoch ms.</param>
+    /// <param name="delivering">
+    /// The sources of the batch about to be processed: they hold the watermark back again, idle or not, so
+    /// the batch's records are judged late against the sources delivering them, whatever order the
+    /// partitions' records come in.
+    /// </param>
+    public void SetProcessingTime(long nowMs, ReadOnlySpan<int> delivering = default)
     {
         _processingMs = nowMs;
         if (_watermark.SetProcessingTime(nowMs, delivering))

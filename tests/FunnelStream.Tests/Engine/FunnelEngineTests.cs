@@ -127,12 +127,7 @@ public class FunnelEngineTests
         // After a spell longer than the idle timeout every source is idle. A batch then lists partition 1's
         // records before partition 0's older ones (Kafka orders only within a partition): both are
         // delivering, so partition 1's first record does not set the watermark alone.
-        var kit = new EngineTestKit(new EngineOptions { IdleSourceTimeout = TimeSpan.FromSeconds(2) });
-        kit.Engine.SetProcessingTime(0);
-        kit.Engine.AddSource(0);
-        kit.Engine.AddSource(1);
-        kit.Process("click", T0.AddMinutes(10), source: 0);
-        kit.Process("click", T0.AddMinutes(12), source: 1);
+        EngineTestKit kit = TwoPartitionsThenQuietSpell();
 
         kit.Engine.SetProcessingTime(5_000, [1, 0]);
         Assert.Equal(EventOutcome.Counted, kit.Process("lead", T0.AddMinutes(42), source: 1));
@@ -146,17 +141,24 @@ public class FunnelEngineTests
     {
         // The other side: a partition that stays silent past the timeout, and is not in the batch, no longer
         // holds the watermark, so its records that come later than the allowed lateness are late.
+        EngineTestKit kit = TwoPartitionsThenQuietSpell();
+
+        kit.Engine.SetProcessingTime(5_000, [1]);
+        Assert.Equal(EventOutcome.Counted, kit.Process("lead", T0.AddMinutes(42), source: 1));
+        Assert.Equal(T0.AddMinutes(42).ToUnixTimeMilliseconds(), kit.Engine.Watermark);
+        Assert.Equal(EventOutcome.Late, kit.Process("click", T0.AddMinutes(30), source: 0));
+    }
+
+    /// <summary>Partitions 0 and 1 delivered at T0 + 10 and + 12 min, at processing time 0; a 2 s idle timeout.</summary>
+    private static EngineTestKit TwoPartitionsThenQuietSpell()
+    {
         var kit = new EngineTestKit(new EngineOptions { IdleSourceTimeout = TimeSpan.FromSeconds(2) });
         kit.Engine.SetProcessingTime(0);
         kit.Engine.AddSource(0);
         kit.Engine.AddSource(1);
         kit.Process("click", T0.AddMinutes(10), source: 0);
         kit.Process("click", T0.AddMinutes(12), source: 1);
-
-        kit.Engine.SetProcessingTime(5_000, [1]);
-        Assert.Equal(EventOutcome.Counted, kit.Process("lead", T0.AddMinutes(42), source: 1));
-        Assert.Equal(T0.AddMinutes(42).ToUnixTimeMilliseconds(), kit.Engine.Watermark);
-        Assert.Equal(EventOutcome.Late, kit.Process("click", T0.AddMinutes(30), source: 0));
+        return kit;
     }
 
     [Fact]
